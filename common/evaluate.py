@@ -1,0 +1,38 @@
+"""Held-out evaluation: how many predicted integers are right, and where."""
+
+import numpy as np
+
+RIGHT, WRONG = "\u2611", "\u2612"  # ☑ ☒
+
+
+def sequence_accuracy_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
+    """Accuracies of predicted integer sequences against the targets, both (samples, steps).
+
+    - ``element_accuracy``: the share of single integers that are right.
+    - ``sequence_accuracy``: the share of sequences with every step right.
+    - ``per_position_accuracy``: the share right at each output step.
+    """
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"shapes differ: targets {y_true.shape}, predictions {y_pred.shape}")
+    correct = y_true == y_pred
+    return {
+        "element_accuracy": float(correct.mean()),
+        "sequence_accuracy": float(correct.all(axis=1).mean()),
+        "per_position_accuracy": [float(a) for a in correct.mean(axis=0)],
+    }
+
+
+def format_examples(targets, predictions, n: int, inputs=None) -> str:
+    """The first ``n`` held-out examples, one line each: input (if given), expected and
+    predicted integers, with a ☑ where the whole prediction is right and a ☒ where not."""
+    lines = []
+    for i, (y, p) in enumerate(zip(targets[:n], predictions[:n])):
+        mark = RIGHT if np.array_equal(y, p) else WRONG
+        shown = f"Input {_ints(inputs[i])}  " if inputs is not None else ""
+        lines.append(f"{shown}Expected {_ints(y)}  {mark} Predicted {_ints(p)}")
+    return "\n".join(lines)
+
+
+def _ints(values) -> str:
+    return "[" + ", ".join(str(int(v)) for v in values) + "]"

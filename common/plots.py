@@ -1,0 +1,68 @@
+"""The pictures ``--plot`` draws, at a size that reads well on a README page (800x450).
+
+They use matplotlib's object-oriented ``Figure`` rather than ``pyplot``: nothing is shown
+on screen and no global plotting state changes, so they work in a terminal, in CI and in a
+notebook alike.
+"""
+
+import numpy as np
+from matplotlib.figure import Figure
+
+SIZE, DPI = (8, 4.5), 100
+
+
+def moving_average(values, window: int) -> np.ndarray:
+    """Mean of each run of ``window`` consecutive values (shorter at the start)."""
+    values = np.asarray(values, dtype=float)
+    if len(values) == 0:
+        return values
+    sums = np.cumsum(np.insert(values, 0, 0.0))
+    counts = np.minimum(np.arange(1, len(values) + 1), window)
+    return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
+
+
+def plot_training_curves(curves: dict, path, title: str, held_out: float | None = None) -> None:
+    """Loss and accuracy per weight update (``TrainingCurve.history``), smoothed, side by
+    side; ``held_out`` draws the final held-out accuracy as a dashed line."""
+    fig = Figure(figsize=SIZE, dpi=DPI)
+    steps = len(curves["loss"])
+    window = max(1, steps // 50)
+    for axis, name in zip(fig.subplots(1, 2), ("loss", "accuracy")):
+        values = curves.get(name, [])
+        axis.plot(np.arange(1, len(values) + 1), moving_average(values, window), label="training")
+        if name == "accuracy":
+            axis.set_ylim(0, 1.02)
+            if held_out is not None:
+                axis.axhline(held_out, color="tab:green", linestyle="--", label="held-out, final")
+            axis.legend(loc="lower right")
+        axis.set_xlabel("weight update")
+        axis.set_ylabel(name if name == "loss" else "accuracy per element")
+        axis.set_title(f"training {name} (mean of {window} updates)")
+        axis.grid(alpha=0.3)
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, format="png")
+
+
+def plot_grouped_bars(groups: list, series: dict, path, title: str, xlabel: str,
+                      ylabel: str = "accuracy (%)", chance: float | None = None) -> None:
+    """Bars of ``series`` (name -> one value per group, as fractions) in groups side by side;
+    ``chance`` draws the accuracy of guessing as a dotted line."""
+    fig = Figure(figsize=SIZE, dpi=DPI)
+    axis = fig.subplots()
+    positions = np.arange(len(groups))
+    width = 0.8 / max(1, len(series))
+    for i, (name, values) in enumerate(series.items()):
+        offset = (i - (len(series) - 1) / 2) * width
+        axis.bar(positions + offset, 100 * np.asarray(values, dtype=float), width, label=name)
+    if chance is not None:
+        axis.axhline(100 * chance, color="grey", linestyle=":", label="chance")
+    axis.set_xticks(positions, [str(g) for g in groups])
+    axis.set_ylim(0, 105)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel(ylabel)
+    axis.set_title(title)
+    axis.legend(loc="lower right", fontsize="small")
+    axis.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, format="png")

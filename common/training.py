@@ -1,0 +1,109 @@
+"""Training helpers: seeding, fit verbosity, and two callbacks.
+
+``ResetStatesEvery`` is how this collection writes the Keras 2 loop::
+
+    for sequence in sequences:             # hundreds of fit calls
+        model.fit(X, y, epochs=1, shuffle=False)
+        model.reset_states()
+
+as one ``fit`` over all the windows, resetting the LSTM state every few batches.
+"""
+
+import sys
+import time
+
+import keras
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and the backend, and make TensorFlow's ops deterministic, so the
+    same seed gives the same weights, batches and results on the CPU."""
+    keras.utils.set_random_seed(seed)
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.experimental.enable_op_determinism()
+
+
+def fit_verbosity(quiet: bool) -> int:
+    """Keras ``verbose`` for fit: a live progress bar in a terminal, one line per epoch in a
+    log file or CI, nothing with ``--quiet``."""
+    if quiet:
+        return 0
+    return 1 if sys.stdout.isatty() else 2
+
+
+def stateful_layers(model: keras.Model) -> list:
+    """The layers of ``model`` (nested models and Bidirectional wrappers included) that keep
+    state between batches."""
+    found = []
+    for layer in model._flatten_layers(include_self=False):
+        if getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
+            found.append(layer)
+    return found
+
+
+def reset_model_state(model: keras.Model) -> None:
+    """Zero the state of every stateful layer: Keras 3's ``model.reset_states()``."""
+    for layer in stateful_layers(model):
+        layer.reset_state()
+
+
+class ResetStatesEvery(keras.callbacks.Callback):
+    """Reset the model's stateful layers every ``n_batches`` batches.
+
+    It acts in ``fit``, ``evaluate`` and ``predict`` alike, and also at the start of every
+    epoch and of every evaluate/predict run. With ``n_batches=None`` it resets only then.
+    Feed the data unshuffled (``shuffle=False``) so that consecutive batches are
+    consecutive pieces of the same sequences.
+    """
+
+    def __init__(self, n_batches: int | None = None):
+        super().__init__()
+        self.n_batches = n_batches
+        self._batches = 0
+
+    def _start(self, *_args, **_kwargs):
+        reset_model_state(self.model)
+        self._batches = 0
+
+    def _after_batch(self, *_args, **_kwargs):
+        self._batches += 1
+        if self.n_batches and self._batches % self.n_batches == 0:
+            reset_model_state(self.model)
+
+    on_epoch_begin = on_test_begin = on_predict_begin = _start
+    on_train_batch_end = on_test_batch_end = on_predict_batch_end = _after_batch
+
+
+class TrainingCurve(keras.callbacks.Callback):
+    """Record the loss and accuracy of every weight update.
+
+    Keras logs running means over the epoch so far; with equal batches the value of batch
+    ``k`` is ``k * mean_k - (k - 1) * mean_(k-1)``, which this callback stores, so the curve
+    shows progress within a long single epoch too.
+    """
+
+    def __init__(self, names=("loss", "accuracy")):
+        super().__init__()
+        self.names = names
+        self.history = {name: [] for name in names}
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._means = {name: 0.0 for name in self.names}
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        k = batch + 1
+        for name in self.names:
+            if name in logs:
+                mean = float(logs[name])
+                self.history[name].append(k * mean - (k - 1) * self._means[name])
+                self._means[name] = mean
+
+
+def timed_fit(model: keras.Model, *args, **kwargs):
+    """``model.fit`` that also returns the seconds it took: (history, seconds)."""
+    start = time.perf_counter()
+    history = model.fit(*args, **kwargs)
+    return history, time.perf_counter() - start

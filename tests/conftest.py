@@ -1,0 +1,35 @@
+"""Shared test helpers.
+
+Each tutorial script ``NAME.py`` has a test module ``tests/test_NAME.py`` that defines:
+
+- ``SMOKE_ARGS``: the flags of a run that takes a few seconds (``test_scripts.py`` runs
+  the script with them as a subprocess, the way a user would);
+- ``BAD_INPUTS``: ``(flags, text the error line must contain)`` pairs, each of which must
+  stop the script with exit status 2 and one argparse ``error:`` line.
+
+``test_scripts.py`` fails if a top-level script has no such module.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def run_script(script: str, *args: str, timeout: float = 600, env: dict | None = None):
+    """Run ``python script args...`` from the repo root, as a user would; returns the
+    CompletedProcess with text stdout and stderr."""
+    full_env = {**os.environ, "PYTHONWARNINGS": "default", **(env or {})}
+    return subprocess.run([sys.executable, str(ROOT / script), *args], cwd=ROOT, env=full_env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture
+def run():
+    return run_script

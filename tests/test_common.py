@@ -1,0 +1,163 @@
+"""Unit tests of the shared helpers in common/."""
+
+import argparse
+import json
+
+import numpy as np
+import pytest
+
+import common  # noqa: F401  (quiets TensorFlow before Keras loads)
+import keras
+from common import cli, data, evaluate, plots, training
+
+
+def test_streams_are_reproducible_and_independent():
+    a = data.generate_sequences(data.make_rng(3, data.TRAIN), 4, 25, 100)
+    b = data.generate_sequences(data.make_rng(3, data.TRAIN), 4, 25, 100)
+    c = data.generate_sequences(data.make_rng(3, data.TEST), 4, 25, 100)
+    assert a.shape == (4, 25) and a.min() >= 0 and a.max() < 100
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_one_hot_round_trip_any_shape():
+    values = np.array([[0, 3, 9], [9, 1, 2]])
+    encoded = data.one_hot_encode(values, 10)
+    assert encoded.shape == (2, 3, 10) and encoded.dtype == np.float32
+    assert encoded.sum() == values.size and encoded[0, 1, 3] == 1
+    np.testing.assert_array_equal(data.one_hot_decode(encoded), values)
+
+
+def test_one_hot_rejects_values_outside_vocab():
+    with pytest.raises(ValueError, match="must lie in"):
+        data.one_hot_encode(np.array([0, 10]), 10)
+
+
+def test_frame_pandas_matches_tutorial_example():
+    # The tutorial frames [1, 2, 3, 4, 5] with 2 inputs into [1, 2], [2, 3], ...
+    x, y = data.frame_pandas(np.array([[1, 2, 3, 4, 5]]), n_in=2, n_out=1)
+    np.testing.assert_array_equal(x, [[1, 2], [2, 3], [3, 4], [4, 5]])
+    np.testing.assert_array_equal(y, [[1], [2], [3], [4]])
+    assert x.dtype == np.int64
+
+
+@pytest.mark.parametrize("n_in,n_out", [(5, 5), (5, 2), (4, 3), (1, 1), (25, 1)])
+def test_frame_pandas_equals_vectorized_numpy(n_in, n_out):
+    sequences = data.generate_sequences(data.make_rng(0), 30, 25, 100)
+    x_pd, y_pd = data.frame_pandas(sequences, n_in, n_out)
+    x_np, y_np = data.frame_numpy(sequences, n_in, n_out)
+    assert x_pd.shape == (30 * (25 - n_in + 1), n_in) and y_pd.shape == (len(x_pd), n_out)
+    np.testing.assert_array_equal(x_pd, x_np)
+    np.testing.assert_array_equal(y_pd, y_np)
+
+
+def test_windows_never_cross_sequences():
+    sequences = np.array([[1, 2, 3], [7, 8, 9]])
+    x, _ = data.frame_pandas(sequences, 2, 2)
+    np.testing.assert_array_equal(x, [[1, 2], [2, 3], [7, 8], [8, 9]])
+
+
+def test_accuracy_report():
+    truth = np.array([[1, 2, 3], [4, 5, 6]])
+    guess = np.array([[1, 2, 3], [4, 0, 6]])
+    report = evaluate.sequence_accuracy_report(truth, guess)
+    assert report["element_accuracy"] == pytest.approx(5 / 6)
+    assert report["sequence_accuracy"] == 0.5
+    assert report["per_position_accuracy"] == [1.0, 0.5, 1.0]
+    with pytest.raises(ValueError, match="shapes differ"):
+        evaluate.sequence_accuracy_report(truth, guess[:, :2])
+
+
+def test_format_examples_marks_right_and_wrong():
+    text = evaluate.format_examples([[1, 2], [3, 4]], [[1, 2], [3, 5]], 5, inputs=[[9, 9], [8, 8]])
+    lines = text.splitlines()
+    assert lines == ["Input [9, 9]  Expected [1, 2]  \u2611 Predicted [1, 2]",
+                     "Input [8, 8]  Expected [3, 4]  \u2612 Predicted [3, 5]"]
+
+
+@pytest.mark.parametrize("parse,text,message", [
+    (cli.positive_int, "0", "at least 1"),
+    (cli.positive_int, "-3", "at least 1"),
+    (cli.positive_int, "two", "expected an integer"),
+    (cli.int_at_least(2), "1", "at least 2"),
+    (cli.positive_float, "0", "greater than 0"),
+    (cli.positive_float, "x", "expected a number"),
+    (cli.output_path(".json"), "/no/such/folder/m.json", "does not exist"),
+    (cli.output_path(".json"), "metrics.txt", "must end in .json"),
+])
+def test_argument_types_reject(parse, text, message):
+    with pytest.raises(argparse.ArgumentTypeError, match=message):
+        parse(text)
+
+
+def test_argument_types_accept(tmp_path):
+    assert cli.positive_int("3") == 3 and cli.positive_float("0.5") == 0.5
+    assert cli.output_path(".png")(str(tmp_path / "p.png")) == tmp_path / "p.png"
+
+
+def test_parse_args_quick_defaults_yield_to_explicit_flags(monkeypatch):
+    parser = cli.make_parser("x.py", "doc", epochs=10, batch_size=4)
+    monkeypatch.setenv(cli.QUICK_ENV, "1")
+    assert cli.parse_args(parser, [], quick_defaults={"epochs": 1}).epochs == 1
+    parser = cli.make_parser("x.py", "doc", epochs=10, batch_size=4)
+    assert cli.parse_args(parser, ["--epochs", "5"], quick_defaults={"epochs": 1}).epochs == 5
+    monkeypatch.setenv(cli.QUICK_ENV, "0")
+    parser = cli.make_parser("x.py", "doc", epochs=10, batch_size=4)
+    assert cli.parse_args(parser, [], quick_defaults={"epochs": 1}).epochs == 10
+
+
+def test_atomic_write_leaves_nothing_when_writing_fails(tmp_path):
+    target = tmp_path / "m.json"
+
+    def fail(path):
+        path.write_text("half")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        cli.atomic_write(target, fail)
+    assert list(tmp_path.iterdir()) == []
+    cli.atomic_write(target, lambda p: p.write_text(json.dumps({"a": 1})))
+    assert json.loads(target.read_text()) == {"a": 1} and len(list(tmp_path.iterdir())) == 1
+
+
+def test_moving_average():
+    np.testing.assert_allclose(plots.moving_average([1, 3, 5, 7], 2), [1, 2, 4, 6])
+
+
+def test_plots_write_png(tmp_path):
+    curves = {"loss": list(np.linspace(2, 0, 40)), "accuracy": list(np.linspace(0, 1, 40))}
+    plots.plot_training_curves(curves, tmp_path / "c.png", "curves", held_out=0.9)
+    plots.plot_grouped_bars([0, 1, 2], {"a": [0.1, 0.5, 1.0], "b": [1, 1, 1]}, tmp_path / "b.png",
+                            "bars", xlabel="position", chance=0.1)
+    for name in ("c.png", "b.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_training_curve_undoes_running_means():
+    curve = training.TrainingCurve(names=("loss",))
+    curve.on_epoch_begin(0)
+    for batch, running_mean in enumerate([4.0, 3.0, 2.0]):  # batch losses 4, 2, 0
+        curve.on_train_batch_end(batch, {"loss": running_mean})
+    np.testing.assert_allclose(curve.history["loss"], [4.0, 2.0, 0.0])
+
+
+def _stateful_lstm(batch):
+    inputs = keras.Input(batch_shape=(batch, 1, 1))
+    return keras.Model(inputs, keras.layers.LSTM(3, stateful=True)(inputs))
+
+
+def test_reset_states_every_n_batches_in_predict():
+    """Feeding 4 one-step batches with a reset every 2 batches must equal two runs over a
+    2-step sequence from a fresh state."""
+    training.seed_everything(0)
+    model = _stateful_lstm(1)
+    steps = np.array([0.5, -1.0, 2.0, 0.3], dtype="float32").reshape(4, 1, 1)
+    carried = model.predict(steps, batch_size=1, verbose=0,
+                            callbacks=[training.ResetStatesEvery(2)])
+    stateless_inputs = keras.Input(shape=(None, 1))
+    stateless = keras.Model(stateless_inputs, keras.layers.LSTM(3)(stateless_inputs))
+    stateless.set_weights(model.get_weights())
+    expected = [stateless.predict(steps[i:i + k].reshape(1, k, 1), verbose=0)[0]
+                for i, k in [(0, 1), (0, 2), (2, 1), (2, 2)]]
+    np.testing.assert_allclose(carried, np.stack(expected), atol=1e-5)
+    assert training.stateful_layers(model) == [model.layers[1]]
