@@ -44,13 +44,16 @@ def _import_keras_without_startup_logs() -> None:
     with tempfile.TemporaryFile(mode="w+b") as captured:
         os.dup2(captured.fileno(), 2)
         try:
-            import keras
+            import keras  # noqa: F401
 
-            if keras.backend.backend() == "tensorflow":
-                # Looking for GPUs logs an error on machines without a CUDA driver;
-                # do it now, while the notes are being filtered.
+            # Keras uses TensorFlow on every backend when it is installed (tf.data feeds
+            # fit and predict on JAX too), so load it now, while the notes are filtered.
+            # Looking for GPUs logs an error on machines without a CUDA driver: do it now.
+            try:
                 import tensorflow as tf
-
+            except ImportError:
+                pass
+            else:
                 tf.config.list_physical_devices()
         finally:
             os.dup2(saved, 2)

@@ -167,8 +167,8 @@ def save_model(model):
 
     def write(path):
         with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message="__array__ implementation doesn't accept a copy",
-                                    category=DeprecationWarning)
+            warnings.filterwarnings("ignore", category=DeprecationWarning,
+                                    message="__array__ implementation doesn't accept a copy")
             model.save(path)
 
     return write

@@ -146,6 +146,36 @@ def _stateful_lstm(batch):
     return keras.Model(inputs, keras.layers.LSTM(3, stateful=True)(inputs))
 
 
+def _direct_outputs(model, sequence):
+    """The stateful model's output after feeding ``sequence`` step by step from a fresh
+    state, calling the model directly (which carries state on every backend)."""
+    training.reset_model_state(model)
+    for value in sequence:
+        out = model(np.array(value, dtype="float32").reshape(1, 1, 1))
+    return keras.ops.convert_to_numpy(out)[0]
+
+
+def test_fit_carries_state_between_batches_and_resets_it(tmp_path):
+    """With a learning rate of 0 the model is fixed, so a zero loss on every batch means
+    fit fed each batch the state the previous batch left (on JAX too), and the callback's
+    reset after 2 batches gave batch 3 a fresh state. The state fit ends with is kept."""
+    training.seed_everything(0)
+    model = _stateful_lstm(1)
+    steps = [0.5, -1.0, 2.0]
+    targets = np.stack([_direct_outputs(model, steps[:1]), _direct_outputs(model, steps[:2]),
+                        _direct_outputs(model, steps[2:3])])
+    model.compile(optimizer=keras.optimizers.SGD(0.0), loss="mse")
+    curve = training.TrainingCurve(names=("loss",))
+    model.fit(np.array(steps, dtype="float32").reshape(3, 1, 1), targets, batch_size=1,
+              shuffle=False, verbose=0, callbacks=[training.ResetStatesEvery(2), curve])
+    np.testing.assert_allclose(curve.history["loss"], 0, atol=1e-10)
+    state = keras.ops.convert_to_numpy(model.layers[1].states[0])[0]
+    np.testing.assert_allclose(state, targets[2], atol=1e-6)
+    # The saved file holds the usual weights and loads on every backend.
+    cli.atomic_write(tmp_path / "s.keras", cli.save_model(model))
+    assert len(keras.saving.load_model(tmp_path / "s.keras").weights) == len(model.weights)
+
+
 def test_reset_states_every_n_batches_in_predict():
     """Feeding 4 one-step batches with a reset every 2 batches must equal two runs over a
     2-step sequence from a fresh state."""
