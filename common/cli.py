@@ -83,10 +83,11 @@ def make_parser(prog: str, doc: str, *, epochs: int | None, batch_size: int | No
     """A parser with the flags every script shares; the script adds its own.
 
     ``prog`` is the script's file name (errors start with it; ``__file__`` does not exist
-    in a notebook). ``doc`` is the script's module docstring: it becomes the description. A default of
+    in a notebook). ``doc`` is the script's module docstring: it becomes the description
+    (in a notebook made by tools/make_notebooks.py it is a markdown cell, and ``None``). A default of
     ``None`` means the script chooses one (for example per recipe); say so in the help.
     """
-    parser = argparse.ArgumentParser(prog=prog, description=doc.strip(),
+    parser = argparse.ArgumentParser(prog=prog, description=(doc or "").strip(),
                                      formatter_class=_HelpFormatter)
     shared = parser.add_argument_group("common flags")
     shared.add_argument("--epochs", type=positive_int, default=epochs, help=epochs_help)
