@@ -74,20 +74,35 @@ def output_path(suffix: str):
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    """Show each flag's default, and keep the description's line breaks."""
+    """Show each flag's default (where it has one), and keep the description's line breaks."""
+
+    def _get_help_string(self, action):
+        if action.default in (None, False):
+            return action.help
+        return super()._get_help_string(action)
+
+
+def _description(doc: str | None) -> str:
+    """The header docstring without its "Title:" and "Description:" labels."""
+    lines = (doc or "").strip().splitlines()
+    return "\n".join(line.split(":", 1)[1].strip() if line.startswith(("Title:", "Description:"))
+                     else line for line in lines)
 
 
 def make_parser(prog: str, doc: str, *, epochs: int | None, batch_size: int | None, seed: int = 7,
                 examples: int = 5, epochs_help: str = "passes over the training data",
-                batch_size_help: str = "samples per weight update") -> argparse.ArgumentParser:
+                batch_size_help: str = "samples per weight update",
+                helps: dict | None = None) -> argparse.ArgumentParser:
     """A parser with the flags every script shares; the script adds its own.
 
     ``prog`` is the script's file name (errors start with it; ``__file__`` does not exist
     in a notebook). ``doc`` is the script's module docstring: it becomes the description
     (in a notebook made by tools/make_notebooks.py it is a markdown cell, and ``None``). A default of
     ``None`` means the script chooses one (for example per recipe); say so in the help.
+    ``helps`` rewords shared flags whose meaning differs in a script, e.g.
+    ``{"plot": "draw ... at PATH"}``.
     """
-    parser = argparse.ArgumentParser(prog=prog, description=(doc or "").strip(),
+    parser = argparse.ArgumentParser(prog=prog, description=_description(doc),
                                      formatter_class=_HelpFormatter)
     shared = parser.add_argument_group("common flags")
     shared.add_argument("--epochs", type=positive_int, default=epochs, help=epochs_help)
@@ -105,6 +120,8 @@ def make_parser(prog: str, doc: str, *, epochs: int | None, batch_size: int | No
                         help="draw the results as a PNG image at PATH")
     shared.add_argument("--save", type=output_path(".keras"), metavar="PATH",
                         help="save the trained model to PATH (keras.saving.load_model reads it)")
+    for action in shared._group_actions:
+        action.help = (helps or {}).get(action.dest, action.help)
     return parser
 
 

@@ -17,7 +17,18 @@ METRIC_KEYS = {"script", "backend", "seed", "train_seconds"}
 
 
 def script_tests(script):
-    return importlib.import_module(f"test_{script[:-3]}")
+    """The script's own test module, or None if it has none (a failure, reported below)."""
+    try:
+        return importlib.import_module(f"test_{script[:-3]}")
+    except ModuleNotFoundError:
+        return None
+
+
+def smoke_args(script):
+    module = script_tests(script)
+    if module is None:
+        pytest.fail(f"{script} has no tests/test_{script[:-3]}.py")
+    return module.SMOKE_ARGS
 
 
 def test_the_collection_has_its_scripts():
@@ -27,6 +38,7 @@ def test_the_collection_has_its_scripts():
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_every_script_has_smoke_and_bad_input_cases(script):
     module = script_tests(script)
+    assert module is not None, f"{script} has no tests/test_{script[:-3]}.py"
     assert isinstance(module.SMOKE_ARGS, list)
     assert len(module.BAD_INPUTS) >= 3, f"{script}: list its bad inputs in BAD_INPUTS"
 
@@ -36,7 +48,7 @@ def test_quick_run_writes_every_output(script, tmp_path):
     outputs = {"--metrics": tmp_path / "m.json", "--plot": tmp_path / "p.png",
                "--save": tmp_path / "m.keras"}
     flags = [str(part) for flag, path in outputs.items() for part in (flag, path)]
-    result = run_script(script, *script_tests(script).SMOKE_ARGS, *flags)
+    result = run_script(script, *smoke_args(script), *flags)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     # No Python warnings (PYTHONWARNINGS=default shows deprecations too).
@@ -50,8 +62,19 @@ def test_quick_run_writes_every_output(script, tmp_path):
         assert isinstance(keras.saving.load_model(outputs["--save"]), keras.Model)
 
 
+# Bad inputs every script must reject the same way, on top of its own BAD_INPUTS.
+SHARED_BAD_INPUTS = [
+    (["--seed", "x"], "argument --seed"),
+    (["--seed", "-1"], "argument --seed"),
+    (["--epochs", "1.5"], "argument --epochs"),
+    (["--unknown-flag"], "unrecognized arguments"),
+    (["--metrics", "README.md/m.json"], "argument --metrics"),  # a file is not a folder
+    (["--plot", "plot.jpg"], "argument --plot"),
+    (["--save", "model.h5"], "argument --save"),
+    (["--metrics", "tests"], "argument --metrics"),
+]
 BAD_CASES = [(script, args, text) for script in SCRIPTS
-             for args, text in script_tests(script).BAD_INPUTS]
+             for args, text in getattr(script_tests(script), "BAD_INPUTS", []) + SHARED_BAD_INPUTS]
 
 
 def _output_flags(folder, args):
@@ -77,7 +100,7 @@ def test_bad_input_exits_2_with_one_error_line(script, args, text, tmp_path, cap
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_bad_input_from_the_shell_has_no_traceback(script, tmp_path):
-    args, text = script_tests(script).BAD_INPUTS[0]
+    args, text = (getattr(script_tests(script), "BAD_INPUTS", None) or SHARED_BAD_INPUTS)[0]
     result = run_script(script, *args, *_output_flags(tmp_path, args))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
