@@ -28,13 +28,12 @@ import common  # first: it quiets TensorFlow's start-up notes before Keras loads
 import keras
 from keras import layers
 
-from common.cli import make_parser, parse_args, percent, positive_float, positive_int
-from common.cli import print_summary, write_outputs
+from common.cli import apply_recipe, check_sequence_batches, make_parser, parse_args, percent
+from common.cli import positive_float, positive_int, print_summary, write_outputs
 from common.data import TEST, TRAIN, frame_pandas, generate_sequences, make_rng, one_hot_encode
 from common.evaluate import format_examples, sequence_accuracy_report
 from common.plots import plot_training_curves
-from common.training import ResetStatesEvery, TrainingCurve, fit_verbosity, seed_everything
-from common.training import timed_fit
+from common.training import fit_verbosity, fit_windows, predict_classes, seed_everything
 
 # Two ways to train. `fast` is this collection's recipe: a stateless LSTM, shuffled
 # windows and large batches. `tutorial` is the original: a stateful LSTM(20), batch 7, one
@@ -116,33 +115,15 @@ def build_model(window, vocab, units, batch_size=None, stateful=False, time_dist
 # that resets the LSTM state every 3 batches (21 windows / batch 7), where each
 # sequence ends. The weight updates are the same; the Python overhead of 500 calls is gone.
 #
+# ```python
+# model.fit(x, y, batch_size=7, epochs=1, shuffle=False,
+#           callbacks=[ResetStatesEvery(3)])  # from common.training
+# ```
+#
 # The fast recipe drops the state (each window holds all the context the task needs),
-# shuffles, and takes larger batches with a larger learning rate.
-
-
-# %%
-def train(model, x, y, recipe, batch_size, epochs, windows_per_sequence, verbose):
-    """Fit ``model``; returns (per-update training curve, last epoch's loss, seconds)."""
-    curve = TrainingCurve()
-    if recipe == "tutorial":
-        callbacks = [ResetStatesEvery(windows_per_sequence // batch_size), curve]
-        history, seconds = timed_fit(model, x, y, batch_size=batch_size, epochs=1, shuffle=False,
-                                     callbacks=callbacks, verbose=verbose)
-    else:
-        history, seconds = timed_fit(model, x, y, batch_size=batch_size, epochs=epochs,
-                                     shuffle=True, callbacks=[curve], verbose=verbose)
-    return curve.history, history.history["loss"][-1], seconds
-
-
-def predict_integers(model, x, recipe, batch_size, windows_per_sequence):
-    """The most likely integer at each step. A stateful model must predict with the batch
-    size it was built with, and starts every held-out sequence from a fresh state."""
-    if recipe == "tutorial":
-        probabilities = model.predict(x, batch_size=batch_size, verbose=0,
-                                      callbacks=[ResetStatesEvery(windows_per_sequence // batch_size)])
-    else:
-        probabilities = model.predict(x, batch_size=1024, verbose=0)
-    return probabilities.argmax(axis=-1)
+# shuffles, and takes larger batches with a larger learning rate. Both calls live in
+# `common.training.fit_windows`, which also times the fit and records a training curve;
+# `main` below calls it.
 
 
 # %% [markdown]
@@ -169,17 +150,13 @@ def parse(argv=None):
     parser.add_argument("--time-distributed", action="store_true",
                         help="wrap the Dense in TimeDistributed (same model, slower)")
     args = parse_args(parser, argv, quick_defaults={"epochs": 1})
-    for name, value in RECIPES[args.recipe].items():
-        if getattr(args, name, None) is None:
-            setattr(args, name, value)
+    apply_recipe(args, RECIPES)
     if args.vocab < 2:
         parser.error(f"argument --vocab: must be at least 2, got {args.vocab}")
     if args.window > args.length:
         parser.error(f"argument --window: ({args.window}) must not exceed --length ({args.length})")
-    windows = args.length - args.window + 1
-    if args.recipe == "tutorial" and windows % args.batch_size:
-        parser.error(f"argument --batch-size: with --recipe tutorial it must divide the {windows} "
-                     f"windows of a sequence, got {args.batch_size}")
+    if args.recipe == "tutorial":
+        check_sequence_batches(parser, args, args.length - args.window + 1)
     return args
 
 
@@ -198,10 +175,13 @@ def main(argv=None) -> dict:
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     print(f"Training on {len(x)} windows of shape {x.shape[1:]} ({args.recipe} recipe)")
-    curve, loss, seconds = train(model, x, y, args.recipe, args.batch_size, args.epochs,
-                           windows_per_sequence, fit_verbosity(args.quiet))
+    curve, loss, seconds = fit_windows(model, x, y, stateful=stateful, batch_size=args.batch_size,
+                                       epochs=args.epochs, verbose=fit_verbosity(args.quiet),
+                                       resets_every=windows_per_sequence // args.batch_size)
 
-    predicted = predict_integers(model, x_test, args.recipe, args.batch_size, windows_per_sequence)
+    predicted = predict_classes(model, x_test, stateful=stateful,
+                                batch_size=args.batch_size if stateful else 1024,
+                                resets_every=windows_per_sequence // args.batch_size)
     scores = sequence_accuracy_report(y_test, predicted)
     metrics = {"script": "echo_full", "backend": keras.backend.backend(), "seed": args.seed,
                "recipe": args.recipe, "epochs": args.epochs, "batch_size": args.batch_size,

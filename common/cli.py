@@ -148,6 +148,21 @@ def parse_args(parser: argparse.ArgumentParser, argv=None, quick_defaults: dict 
     return parser.parse_args(argv)
 
 
+def apply_recipe(args, recipes: dict) -> None:
+    """Fill every flag left unset (``None``) from the chosen ``--recipe``'s settings."""
+    for name, value in recipes[args.recipe].items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, value)
+
+
+def check_sequence_batches(parser, args, windows_per_sequence: int) -> None:
+    """A stateful recipe resets the state where a sequence ends, so its batches must not
+    straddle two sequences: the batch size must divide the windows of a sequence."""
+    if windows_per_sequence % args.batch_size:
+        parser.error(f"argument --batch-size: with --recipe {args.recipe} it must divide the "
+                     f"{windows_per_sequence} windows of a sequence, got {args.batch_size}")
+
+
 def atomic_write(path: Path, write) -> None:
     """Call ``write(temporary_path)``, then move the result to ``path``: a run that fails
     halfway never leaves a half-written file behind."""
