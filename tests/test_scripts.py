@@ -51,8 +51,9 @@ def test_quick_run_writes_every_output(script, tmp_path):
     result = run_script(script, *smoke_args(script), *flags)
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
-    # No Python warnings (PYTHONWARNINGS=default shows deprecations too).
-    assert "Warning" not in result.stderr, result.stderr[-3000:]
+    # No Python warnings (PYTHONWARNINGS=default shows deprecations too), and none of
+    # TensorFlow's logged ones ("WARNING:tensorflow:... retracing").
+    assert "Warning" not in result.stderr and "WARNING" not in result.stderr, result.stderr[-3000:]
     metrics = json.loads(outputs["--metrics"].read_text())
     assert METRIC_KEYS <= metrics.keys() and metrics["script"] == script[:-3]
     assert outputs["--plot"].read_bytes()[:4] == b"\x89PNG"
