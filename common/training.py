@@ -89,7 +89,9 @@ class ResetStatesEvery(keras.callbacks.Callback):
     epoch and of every evaluate/predict run. With ``n_batches=None`` it resets only then.
     Feed the data unshuffled (``shuffle=False``) so that consecutive batches are
     consecutive pieces of the same sequences. On JAX it also makes the state carry from
-    batch to batch at all (see :func:`track_state_variables`).
+    batch to batch at all (see :func:`track_state_variables`). With ``steps_per_execution``
+    above 1, Keras calls batch callbacks once per execution, so ``n_batches`` then counts
+    executions.
     """
 
     def __init__(self, n_batches: int | None = None):
