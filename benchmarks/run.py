@@ -12,6 +12,7 @@ the time is extrapolated linearly (each call does the same work); the table says
 
     python benchmarks/run.py                       # TF and JAX, ~10 minutes on 2 cores
     python benchmarks/run.py --backends tensorflow --output /tmp/table.md
+    python benchmarks/run.py --update-readme       # refresh benchmarks/README.md
 """
 
 import argparse
@@ -26,6 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+BEGIN, END = "<!-- results: begin -->", "<!-- results: end -->"
 
 
 def _bilstm(m):
@@ -110,6 +112,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=7, help="seed for both recipes (default: 7)")
     parser.add_argument("--output", type=Path, default=None,
                         help="also write the markdown table to this file")
+    parser.add_argument("--update-readme", action="store_true",
+                        help="put the table in benchmarks/README.md, between its results markers")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.tasks = [t for t in args.tasks.split(",") if t]
@@ -138,6 +142,11 @@ def main(argv=None) -> None:
     print("\n" + text)
     if args.output:
         args.output.write_text(text)
+    if args.update_readme:
+        readme = Path(__file__).with_name("README.md")
+        before, rest = readme.read_text().split(BEGIN, 1)
+        after = rest.split(END, 1)[1]
+        readme.write_text(f"{before}{BEGIN}\n{text}{END}{after}")
 
 
 if __name__ == "__main__":
