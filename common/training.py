@@ -129,26 +129,34 @@ class ResetStatesEvery(keras.callbacks.Callback):
 class TrainingCurve(keras.callbacks.Callback):
     """Record the loss and accuracy of every weight update.
 
-    Keras logs running means over the epoch so far; with equal batches the value of batch
-    ``k`` is ``k * mean_k - (k - 1) * mean_(k-1)``, which this callback stores, so the curve
-    shows progress within a long single epoch too.
+    Keras logs means over the epoch so far, weighted by batch size. Undoing the averaging
+    gives each batch's own value: with ``N_k`` samples seen after batch ``k``, its value is
+    ``(N_k * mean_k - N_(k-1) * mean_(k-1)) / (N_k - N_(k-1))``. So the curve shows progress
+    within a long single epoch too. Give ``samples`` and ``batch_size`` so that a smaller
+    last batch is weighted right; without them all batches count as equal.
     """
 
-    def __init__(self, names=("loss", "accuracy")):
+    def __init__(self, names=("loss", "accuracy"), samples: int | None = None,
+                 batch_size: int | None = None):
         super().__init__()
-        self.names = names
+        self.names, self.samples, self.batch_size = names, samples, batch_size
         self.history = {name: [] for name in names}
+
+    def _seen(self, batches: int) -> int:
+        if self.samples and self.batch_size:
+            return min(batches * self.batch_size, self.samples)
+        return batches
 
     def on_epoch_begin(self, epoch, logs=None):
         self._means = {name: 0.0 for name in self.names}
 
     def on_train_batch_end(self, batch, logs=None):
         logs = logs or {}
-        k = batch + 1
+        seen, before = self._seen(batch + 1), self._seen(batch)
         for name in self.names:
             if name in logs:
                 mean = float(logs[name])
-                self.history[name].append(k * mean - (k - 1) * self._means[name])
+                self.history[name].append((seen * mean - before * self._means[name]) / (seen - before))
                 self._means[name] = mean
 
 
@@ -164,7 +172,7 @@ def fit_windows(model: keras.Model, x, y, *, stateful: bool, batch_size: int, ep
 
     Returns (per-update training curve, last epoch's loss, seconds).
     """
-    curve = TrainingCurve()
+    curve = TrainingCurve(samples=len(x), batch_size=batch_size)
     if stateful:
         history, seconds = timed_fit(model, x, y, batch_size=batch_size, epochs=1, shuffle=False,
                                      callbacks=[ResetStatesEvery(resets_every), curve],

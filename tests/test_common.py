@@ -141,6 +141,15 @@ def test_training_curve_undoes_running_means():
     np.testing.assert_allclose(curve.history["loss"], [4.0, 2.0, 0.0])
 
 
+def test_training_curve_weighs_a_short_last_batch():
+    # 10 samples in batches of 4, 4, 2 with losses 1, 1, 4: running means 1, 1, 1.6.
+    curve = training.TrainingCurve(names=("loss",), samples=10, batch_size=4)
+    curve.on_epoch_begin(0)
+    for batch, running_mean in enumerate([1.0, 1.0, 1.6]):
+        curve.on_train_batch_end(batch, {"loss": running_mean})
+    np.testing.assert_allclose(curve.history["loss"], [1.0, 1.0, 4.0])
+
+
 def _stateful_lstm(batch):
     inputs = keras.Input(batch_shape=(batch, 1, 1))
     return keras.Model(inputs, keras.layers.LSTM(3, stateful=True)(inputs))
