@@ -44,6 +44,16 @@ def test_every_script_has_smoke_and_bad_input_cases(script):
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
+def test_every_script_has_the_collection_shape(script):
+    """A header a reader sees first, notebook cells, and an importable main(argv)."""
+    module = importlib.import_module(script[:-3])
+    source = (ROOT / script).read_text()
+    assert module.__doc__.lstrip().startswith("Title: ") and "Description: " in module.__doc__
+    assert source.count("# %% [markdown]") >= 3 and callable(module.main)
+    assert source.rstrip().endswith('if __name__ == "__main__":\n    main()')
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
 def test_quick_run_writes_every_output(script, tmp_path):
     outputs = {"--metrics": tmp_path / "m.json", "--plot": tmp_path / "p.png",
                "--save": tmp_path / "m.keras"}
