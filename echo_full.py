@@ -175,13 +175,11 @@ def main(argv=None) -> dict:
     model.compile(optimizer=keras.optimizers.Adam(args.learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     print(f"Training on {len(x)} windows of shape {x.shape[1:]} ({args.recipe} recipe)")
-    curve, loss, seconds = fit_windows(model, x, y, stateful=stateful, batch_size=args.batch_size,
-                                       epochs=args.epochs, verbose=fit_verbosity(args.quiet),
-                                       resets_every=windows_per_sequence // args.batch_size)
+    resets_every = windows_per_sequence // args.batch_size  # batches per sequence (stateful)
+    curve, loss, seconds = fit_windows(model, x, y, batch_size=args.batch_size, epochs=args.epochs,
+                                       resets_every=resets_every, verbose=fit_verbosity(args.quiet))
 
-    predicted = predict_classes(model, x_test, stateful=stateful,
-                                batch_size=args.batch_size if stateful else 1024,
-                                resets_every=windows_per_sequence // args.batch_size)
+    predicted = predict_classes(model, x_test, resets_every)
     scores = sequence_accuracy_report(y_test, predicted)
     metrics = {"script": "echo_full", "backend": keras.backend.backend(), "seed": args.seed,
                "recipe": args.recipe, "epochs": args.epochs, "batch_size": args.batch_size,

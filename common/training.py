@@ -160,20 +160,20 @@ class TrainingCurve(keras.callbacks.Callback):
                 self._means[name] = mean
 
 
-def fit_windows(model: keras.Model, x, y, *, stateful: bool, batch_size: int, epochs: int,
+def fit_windows(model: keras.Model, x, y, *, batch_size: int, epochs: int,
                 resets_every: int | None = None, verbose: int = 1):
     """Train on windows in one ``fit`` call, the two ways the echo tutorials do.
 
-    - Stateless (our fast recipes): ``epochs`` shuffled passes.
-    - Stateful (the original recipes): the windows of one sequence after another, one
-      unshuffled pass, the state reset every ``resets_every`` batches, where a sequence
+    - A stateless model (our fast recipes): ``epochs`` shuffled passes.
+    - A stateful model (the original recipes): the windows of one sequence after another,
+      one unshuffled pass, the state reset every ``resets_every`` batches, where a sequence
       ends. This is the Keras 3 form of the tutorials' loop of ``fit(epochs=1)`` calls,
       one per sequence, each followed by ``model.reset_states()``.
 
     Returns (per-update training curve, last epoch's loss, seconds).
     """
     curve = TrainingCurve(samples=len(x), batch_size=batch_size)
-    if stateful:
+    if stateful_layers(model):
         history, seconds = timed_fit(model, x, y, batch_size=batch_size, epochs=1, shuffle=False,
                                      callbacks=[ResetStatesEvery(resets_every), curve],
                                      verbose=verbose)
@@ -183,11 +183,13 @@ def fit_windows(model: keras.Model, x, y, *, stateful: bool, batch_size: int, ep
     return curve.history, history.history["loss"][-1], seconds
 
 
-def predict_classes(model: keras.Model, x, *, stateful: bool = False, batch_size: int = 1024,
-                    resets_every: int | None = None):
+def predict_classes(model: keras.Model, x, resets_every: int | None = None):
     """The most likely class at each output step. A stateful model predicts with the batch
     size it was built with, from a fresh state every ``resets_every`` batches."""
-    callbacks = [ResetStatesEvery(resets_every)] if stateful else []
+    if stateful_layers(model):
+        batch_size, callbacks = model.input_shape[0], [ResetStatesEvery(resets_every)]
+    else:
+        batch_size, callbacks = 1024, []
     probabilities = model.predict(x, batch_size=batch_size, verbose=0, callbacks=callbacks)
     return probabilities.argmax(axis=-1)
 
