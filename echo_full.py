@@ -137,9 +137,9 @@ def build_model(window, vocab, units, batch_size=None, stateful=False, time_dist
 # %%
 def parse(argv=None):
     parser = make_parser("echo_full.py", __doc__, epochs=None, batch_size=None,
-                         epochs_help="passes over the data (fast: 3); for --recipe tutorial, "
-                                     "the number of training sequences (500)",
-                         batch_size_help="windows per update (fast: 256, tutorial: 7)")
+                         helps={"epochs": "passes over the data (fast: 3); for --recipe tutorial, "
+                                          "the number of training sequences (500)",
+                                "batch_size": "windows per update (fast: 256, tutorial: 7)"})
     parser.add_argument("--recipe", choices=sorted(RECIPES), default="fast",
                         help="fast: this collection's recipe; tutorial: the original stateful one")
     parser.add_argument("--length", type=positive_int, default=25, help="integers per sequence")

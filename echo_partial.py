@@ -142,9 +142,9 @@ def build_model(n_in, n_out, vocab, units, batch_size=None, stateful=False, time
 # %%
 def parse(argv=None):
     parser = make_parser("echo_partial.py", __doc__, epochs=None, batch_size=None,
-                         epochs_help="passes over the data (fast: 5); for --recipe tutorial, "
-                                     "the number of training sequences (5000)",
-                         batch_size_help="windows per update (fast: 256, tutorial: 21)")
+                         helps={"epochs": "passes over the data (fast: 5); for --recipe tutorial, "
+                                          "the number of training sequences (5000)",
+                                "batch_size": "windows per update (fast: 256, tutorial: 21)"})
     parser.add_argument("--recipe", choices=sorted(RECIPES), default="fast",
                         help="fast: this collection's recipe; tutorial: the original stateful one")
     parser.add_argument("--n-in", type=positive_int, default=5, help="input steps per window")

@@ -226,8 +226,8 @@ def model_list(text):
 
 def parse(argv=None):
     parser = make_parser("reverse_bidirectional.py", __doc__, epochs=EPOCHS, batch_size=BATCH_SIZE,
-                         batch_size_help="sequences per weight update",
-                         helps={"save": "save the bilstm model to PATH (the last one trained if "
+                         helps={"batch_size": "sequences per weight update",
+                                "save": "save the bilstm model to PATH (the last one trained if "
                                         "--models has no bilstm)"})
     parser.add_argument("--length", type=int_at_least(2), default=5, help="integers per sequence")
     parser.add_argument("--vocab", type=int_at_least(2), default=10, help="integers are 0..vocab-1")

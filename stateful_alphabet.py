@@ -321,12 +321,12 @@ def run_experiment(name, args, verbose):
 def parse(argv=None):
     parser = make_parser(
         "stateful_alphabet.py", __doc__, epochs=None, batch_size=None,
-        epochs_help="passes over the data, for EVERY selected experiment: it overrides each "
-                    "one's own budget (default: naive and window-*: 300, batch-state: 600, "
-                    "stateful: 100, variable-length: 300)",
-        batch_size_help="batch size of naive and window-* (default: 5) and variable-length "
-                        "(default: 32); stateful always uses 1, batch-state all 25 pairs",
-        helps={"examples": "print the first N held-out patterns of variable-length",
+        helps={"epochs": "passes over the data, for EVERY selected experiment: it overrides "
+                         "each one's own budget (default: naive and window-*: 300, batch-state: "
+                         "600, stateful: 100, variable-length: 300)",
+               "batch_size": "batch size of naive and window-* (default: 5) and variable-length "
+                             "(default: 32); stateful always uses 1, batch-state all 25 pairs",
+               "examples": "print the first N held-out patterns of variable-length",
                "save": "save the stateful model to PATH (the last one trained if it did not run)"})
     parser.add_argument("--experiments", default=",".join(EXPERIMENTS), metavar="LIST",
                         help=f"comma-separated, any of: {', '.join(EXPERIMENTS)}")

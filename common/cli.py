@@ -90,24 +90,22 @@ def _description(doc: str | None) -> str:
 
 
 def make_parser(prog: str, doc: str, *, epochs: int | None, batch_size: int | None, seed: int = 7,
-                examples: int = 5, epochs_help: str = "passes over the training data",
-                batch_size_help: str = "samples per weight update",
-                helps: dict | None = None) -> argparse.ArgumentParser:
+                examples: int = 5, helps: dict | None = None) -> argparse.ArgumentParser:
     """A parser with the flags every script shares; the script adds its own.
 
     ``prog`` is the script's file name (errors start with it; ``__file__`` does not exist
     in a notebook). ``doc`` is the script's module docstring: it becomes the description
     (in a notebook made by tools/make_notebooks.py it is a markdown cell, and ``None``). A default of
     ``None`` means the script chooses one (for example per recipe); say so in the help.
-    ``helps`` rewords shared flags whose meaning differs in a script, e.g.
-    ``{"plot": "draw ... at PATH"}``.
+    ``helps`` rewords shared flags whose meaning differs in a script, by destination,
+    e.g. ``{"epochs": "...", "batch_size": "...", "plot": "draw ... at PATH"}``.
     """
     parser = argparse.ArgumentParser(prog=prog, description=_description(doc),
                                      formatter_class=_HelpFormatter)
     shared = parser.add_argument_group("common flags")
-    shared.add_argument("--epochs", type=positive_int, default=epochs, help=epochs_help)
+    shared.add_argument("--epochs", type=positive_int, default=epochs, help="passes over the training data")
     shared.add_argument("--batch-size", type=positive_int, default=batch_size,
-                        help=batch_size_help)
+                        help="samples per weight update")
     shared.add_argument("--seed", type=int_at_least(0), default=seed,
                         help="random seed for data, weights and shuffling")
     shared.add_argument("--quiet", action="store_true",
