@@ -11,7 +11,9 @@ that names the flag, exit status 2, no traceback, and no file written.
 
 import argparse
 import json
+import math
 import os
+import runpy
 import sys
 import warnings
 from pathlib import Path
@@ -26,8 +28,8 @@ def positive_int(text: str) -> int:
     return int_at_least(1)(text)
 
 
-def int_at_least(minimum: int):
-    """argparse type: an integer >= ``minimum``."""
+def int_at_least(minimum: int, maximum: int | None = None):
+    """argparse type: an integer >= ``minimum`` (and <= ``maximum``, if given)."""
 
     def parse(text: str) -> int:
         try:
@@ -36,21 +38,76 @@ def int_at_least(minimum: int):
             raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {value}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be at most {maximum}, got {value}")
         return value
 
     parse.__name__ = f"integer >= {minimum}"
     return parse
 
 
-def positive_float(text: str) -> float:
-    """argparse type: a number > 0."""
+# NumPy and keras.utils.set_random_seed take seeds in 0 .. 2**32 - 1.
+MAX_SEED = 2**32 - 1
+
+
+def _finite(text: str) -> float:
+    """A finite number, or an argparse error: "inf" and "nan" parse as floats but cannot train."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """argparse type: a finite number > 0."""
+    value = _finite(text)
     if not value > 0:
         raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
     return value
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number >= 0."""
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """argparse type: a finite number in (0, 1]."""
+    value = _finite(text)
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be greater than 0 and at most 1, got {text}")
+    return value
+
+
+def name_list(choices):
+    """argparse type: a comma-separated list of names from ``choices``, each named once.
+
+    An empty entry, an unknown name or a name given twice is an error: a list that says
+    ``lstm,lstm`` most likely meant something else, so we ask rather than guess.
+    """
+    choices = tuple(choices)
+
+    def parse(text: str) -> list:
+        names = [name.strip() for name in text.split(",")]
+        if any(not name for name in names):
+            raise argparse.ArgumentTypeError(f"empty entry in {text!r}")
+        unknown = [name for name in names if name not in choices]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"unknown name {unknown[0]!r} (choose from {', '.join(choices)})")
+        twice = sorted({name for name in names if names.count(name) > 1})
+        if twice:
+            raise argparse.ArgumentTypeError(f"{twice[0]!r} is named twice in {text!r}")
+        return names
+
+    parse.__name__ = "comma-separated list"
+    return parse
 
 
 def output_path(suffix: str):
@@ -89,8 +146,9 @@ def _description(doc: str | None) -> str:
                      else line for line in lines)
 
 
-def make_parser(prog: str, doc: str, *, epochs: int | None, batch_size: int | None, seed: int = 7,
-                examples: int = 5, helps: dict | None = None) -> argparse.ArgumentParser:
+def make_parser(prog: str, doc: str, *, epochs: int | None = None, batch_size: int | None = None,
+                seed: int = 7, examples: int = 5, helps: dict | None = None,
+                training: bool = True) -> argparse.ArgumentParser:
     """A parser with the flags every script shares; the script adds its own.
 
     ``prog`` is the script's file name (errors start with it; ``__file__`` does not exist
@@ -99,14 +157,17 @@ def make_parser(prog: str, doc: str, *, epochs: int | None, batch_size: int | No
     ``None`` means the script chooses one (for example per recipe); say so in the help.
     ``helps`` rewords shared flags whose meaning differs in a script, by destination,
     e.g. ``{"epochs": "...", "batch_size": "...", "plot": "draw ... at PATH"}``.
+    ``training=False`` leaves out ``--epochs`` and ``--batch-size`` (a script that trains nothing).
     """
     parser = argparse.ArgumentParser(prog=prog, description=_description(doc),
                                      formatter_class=_HelpFormatter)
     shared = parser.add_argument_group("common flags")
-    shared.add_argument("--epochs", type=positive_int, default=epochs, help="passes over the training data")
-    shared.add_argument("--batch-size", type=positive_int, default=batch_size,
-                        help="samples per weight update")
-    shared.add_argument("--seed", type=int_at_least(0), default=seed,
+    if training:
+        shared.add_argument("--epochs", type=positive_int, default=epochs,
+                            help="passes over the training data")
+        shared.add_argument("--batch-size", type=positive_int, default=batch_size,
+                            help="samples per weight update")
+    shared.add_argument("--seed", type=int_at_least(0, MAX_SEED), default=seed,
                         help="random seed for data, weights and shuffling")
     shared.add_argument("--quiet", action="store_true",
                         help="no progress bars (the summary still prints)")
@@ -173,14 +234,14 @@ def atomic_write(path: Path, write) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def write_outputs(args, metrics: dict, model=None, draw=None) -> None:
-    """Write what the flags asked for: ``--metrics`` JSON, ``--plot`` (by calling
-    ``draw(path)``) and ``--save`` (the model, in the ``.keras`` format)."""
+def write_outputs(args, metrics: dict, model=None, figure=None) -> None:
+    """Write what the flags asked for: ``--metrics`` JSON, ``--plot`` (the matplotlib
+    ``figure``, as PNG) and ``--save`` (the model, in the ``.keras`` format)."""
     if args.metrics:
         atomic_write(args.metrics, lambda p: p.write_text(json.dumps(metrics, indent=2) + "\n"))
         print(f"Metrics written to {args.metrics}")
-    if args.plot and draw is not None:
-        atomic_write(args.plot, draw)
+    if args.plot and figure is not None:
+        atomic_write(args.plot, lambda p: figure.savefig(p, format="png"))
         print(f"Plot written to {args.plot}")
     if args.save and model is not None:
         atomic_write(args.save, save_model(model))
@@ -205,9 +266,9 @@ def save_model(model):
     return write
 
 
-def percent(fraction: float) -> str:
+def percent(value: float) -> str:
     """0.98765 -> '98.77%'."""
-    return f"{100 * fraction:.2f}%"
+    return f"{100 * value:.2f}%"
 
 
 def print_summary(title: str, rows: dict) -> None:
@@ -216,3 +277,82 @@ def print_summary(title: str, rows: dict) -> None:
     print(f"\n{title}\n{'-' * len(title)}")
     for label, value in rows.items():
         print(f"{label:<{width}}  {value}")
+
+
+def print_settings(args, skip=()) -> None:
+    """Print, on one line, every setting this run uses (the flags after defaults and recipe
+    tables are applied), and the backend: what to quote when you compare two runs."""
+    import keras
+
+    hidden = {"quiet", "examples", "metrics", "plot", "save", *skip}
+    shown = ", ".join(f"{name}={_setting(value)}" for name, value in vars(args).items()
+                      if name not in hidden and not name.startswith("_"))
+    print(f"Settings: {shown} (backend: {keras.backend.backend()})")
+
+
+def _setting(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def warn_outside_range(ranges: dict, args) -> bool:
+    """Warn, before training, when a flag lies outside the range the recipe was checked on.
+
+    ``ranges`` maps a flag's destination (``"window"``) to the (lowest, highest) value the
+    tests sweep. The run goes on: outside the range the recipe may still work, we just have
+    not measured it. Returns True if a warning was printed.
+    """
+    checked = " and ".join(f"--{name.replace('_', '-')} {low}..{high}"
+                           for name, (low, high) in ranges.items())
+    outside = [f"--{name.replace('_', '-')} {getattr(args, name)}"
+               for name, (low, high) in ranges.items() if not low <= getattr(args, name) <= high]
+    if outside:
+        print(f"warning: this recipe was checked for {checked}; {', '.join(outside)} "
+              f"{'is' if len(outside) == 1 else 'are'} outside, so it may not reach its target "
+              f"(it still runs)", flush=True)
+    return bool(outside)
+
+
+def convergence_line(stop, seconds: float, hint: str) -> str:
+    """One line on how training ended, from a ``common.training.StopAtTarget`` callback:
+    the target reached (after how many epochs and seconds), missed (and what to change), or
+    a loss that became NaN."""
+    target = percent(stop.target) if stop.target <= 1 else f"{stop.target:g}"
+    name = stop.monitor.replace("val_", "validation ").replace("_", " ")
+    if stop.diverged:
+        return (f"ERROR: the loss became {stop.diverged_loss} in epoch {stop.epochs_run}, so "
+                f"training stopped and the model is not usable: {hint}")
+    if stop.reached:
+        return (f"Reached {target} {name} after {stop.epochs_run} epoch"
+                f"{'s' * (stop.epochs_run != 1)} ({seconds:.1f} s).")
+    best = percent(stop.best) if stop.target <= 1 else f"{stop.best:g}"
+    return (f"WARNING: did not reach {target} {name} in {stop.epochs_run} epochs (best {best}, "
+            f"{seconds:.1f} s): {hint}")
+
+
+def show_figure(figure) -> None:
+    """Show a matplotlib figure inline in a notebook (as a PNG); in a terminal, do nothing
+    (``--plot PATH`` writes it to a file)."""
+    if not running_in_notebook():
+        return
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    display(Image(buffer.getvalue()))
+
+
+def run_script(path, argv=()) -> dict:
+    """Run a tutorial script as ``python path *argv`` would, in this process, and return its
+    ``metrics`` dict. Tests, the gallery and the benchmarks use it; a bad flag raises
+    ``SystemExit(2)`` as on the command line."""
+    saved = sys.argv
+    sys.argv = [str(path), *map(str, argv)]
+    try:
+        namespace = runpy.run_path(str(path), run_name="__main__")
+    finally:
+        sys.argv = saved
+    return namespace["metrics"]

@@ -2,7 +2,8 @@
 
 They use matplotlib's object-oriented ``Figure`` rather than ``pyplot``: nothing is shown
 on screen and no global plotting state changes, so they work in a terminal, in CI and in a
-notebook alike.
+notebook alike. Each function returns its ``Figure``: ``common.cli.show_figure`` shows it
+inline in a notebook, and ``common.cli.write_outputs`` saves it for ``--plot``.
 """
 
 import numpy as np
@@ -21,9 +22,11 @@ def moving_average(values, window: int) -> np.ndarray:
     return (sums[1:] - sums[np.arange(1, len(values) + 1) - counts]) / counts
 
 
-def plot_training_curves(curves: dict, path, title: str, held_out: float | None = None) -> None:
-    """Loss and accuracy per weight update (``TrainingCurve.history``), smoothed, side by
-    side; ``held_out`` draws the final held-out accuracy as a dashed line."""
+def plot_training_curves(curves: dict, title: str, held_out: float | None = None,
+                         xlabel: str = "weight update") -> Figure:
+    """Loss and accuracy side by side, smoothed: per weight update (``TrainingCurve.history``)
+    or per epoch (``history.history``, with ``xlabel="epoch"``); ``held_out`` draws the final
+    held-out accuracy as a dashed line."""
     fig = Figure(figsize=SIZE, dpi=DPI)
     steps = len(curves["loss"])
     window = max(1, steps // 50)
@@ -35,17 +38,17 @@ def plot_training_curves(curves: dict, path, title: str, held_out: float | None 
             if held_out is not None:
                 axis.axhline(held_out, color="tab:green", linestyle="--", label="held-out, final")
             axis.legend(loc="lower right")
-        axis.set_xlabel("weight update")
+        axis.set_xlabel(xlabel)
         axis.set_ylabel(name if name == "loss" else "accuracy per element")
-        axis.set_title(f"training {name} (mean of {window} updates)")
+        axis.set_title(f"training {name}" + (f" (mean of {window})" if window > 1 else ""))
         axis.grid(alpha=0.3)
     fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, format="png")
+    return fig
 
 
-def plot_grouped_bars(groups: list, series: dict, path, title: str, xlabel: str,
-                      ylabel: str = "accuracy (%)", chance: float | None = None) -> None:
+def plot_grouped_bars(groups: list, series: dict, title: str, xlabel: str,
+                      ylabel: str = "accuracy (%)", chance: float | None = None) -> Figure:
     """Bars of ``series`` (name -> one value per group, as fractions) in groups side by side;
     ``chance`` draws the accuracy of guessing as a dotted line."""
     fig = Figure(figsize=SIZE, dpi=DPI)
@@ -67,4 +70,4 @@ def plot_grouped_bars(groups: list, series: dict, path, title: str, xlabel: str,
     axis.legend(loc="upper center", ncol=len(series) + (chance is not None), fontsize="small")
     axis.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, format="png")
+    return fig

@@ -1,4 +1,4 @@
-"""Training helpers: seeding, fit verbosity, and two callbacks.
+"""Training helpers: seeding, fit verbosity, timing, a metric, and callbacks.
 
 ``ResetStatesEvery`` is how this collection writes the Keras 2 loop::
 
@@ -9,6 +9,7 @@
 as one ``fit`` over all the windows, resetting the LSTM state every few batches.
 """
 
+import math
 import sys
 import time
 
@@ -199,3 +200,67 @@ def timed_fit(model: keras.Model, *args, **kwargs):
     start = time.perf_counter()
     history = model.fit(*args, **kwargs)
     return history, time.perf_counter() - start
+
+
+class Timer:
+    """Seconds spent inside a ``with`` block: ``with Timer() as timer: model.fit(...)``,
+    then ``timer.seconds``."""
+
+    def __enter__(self):
+        self.start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
+        return False
+
+
+def sequence_accuracy(y_true, y_pred):
+    """Keras metric: 1 for each sample whose predicted class is right at EVERY step, else 0.
+
+    ``y_true`` holds class numbers, shape (batch, steps); ``y_pred`` class probabilities,
+    shape (batch, steps, classes). Keras averages it over the samples, so it logs the share
+    of whole sequences right (``sequence_accuracy``, and ``val_sequence_accuracy`` on the
+    validation data), where Keras' own ``accuracy`` counts single steps.
+    """
+    ops = keras.ops
+    predicted = ops.argmax(y_pred, axis=-1)
+    right = ops.equal(ops.cast(predicted, "int32"), ops.cast(y_true, "int32"))
+    return ops.cast(ops.all(right, axis=-1), "float32")
+
+
+class StopAtTarget(keras.callbacks.Callback):
+    """Stop training as soon as ``logs[monitor]`` reaches ``target`` at the end of an epoch.
+
+    Give ``fit`` a generous ``epochs`` budget and validation data: training stops at the
+    target instead of at a fixed count. Afterwards ``reached`` says whether it got there,
+    ``epochs_run`` how many epochs ran and ``best`` the best value seen. An epoch whose loss
+    is NaN or infinite stops training (``diverged``): nothing after it can learn.
+    """
+
+    def __init__(self, monitor: str, target: float):
+        super().__init__()
+        self.monitor, self.target = monitor, target
+        self.reached, self.diverged, self.diverged_loss = False, False, None
+        self.epochs_run, self.best = 0, -math.inf
+
+    def on_train_begin(self, logs=None):
+        self.reached, self.diverged, self.diverged_loss = False, False, None
+        self.epochs_run, self.best = 0, -math.inf
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.epochs_run = epoch + 1
+        loss = (logs or {}).get("loss")
+        if loss is not None and not math.isfinite(float(loss)):
+            self.diverged, self.diverged_loss = True, float(loss)
+            self.model.stop_training = True
+            return
+        value = (logs or {}).get(self.monitor)
+        if value is None:
+            raise KeyError(f"StopAtTarget: no {self.monitor!r} in the logs "
+                           f"({', '.join(sorted(logs or {}))}); pass validation data to fit")
+        self.best = max(self.best, float(value))
+        if float(value) >= self.target:
+            self.reached = True
+            self.model.stop_training = True

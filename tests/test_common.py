@@ -82,6 +82,16 @@ def test_format_examples_marks_right_and_wrong():
     (cli.int_at_least(2), "1", "at least 2"),
     (cli.positive_float, "0", "greater than 0"),
     (cli.positive_float, "x", "expected a number"),
+    (cli.positive_float, "inf", "finite"),
+    (cli.positive_float, "nan", "finite"),
+    (cli.non_negative_float, "-1", "at least 0"),
+    (cli.non_negative_float, "-inf", "finite"),
+    (cli.fraction, "0", "greater than 0"),
+    (cli.fraction, "1.5", "at most 1"),
+    (cli.int_at_least(0, cli.MAX_SEED), "4294967296", "at most 4294967295"),
+    (cli.name_list(("a", "b")), "a,c", "unknown name 'c'"),
+    (cli.name_list(("a", "b")), "a,a", "named twice"),
+    (cli.name_list(("a", "b")), "a,,b", "empty entry"),
     (cli.output_path(".json"), "/no/such/folder/m.json", "does not exist"),
     (cli.output_path(".json"), "metrics.txt", "must end in .json"),
 ])
@@ -92,6 +102,9 @@ def test_argument_types_reject(parse, text, message):
 
 def test_argument_types_accept(tmp_path):
     assert cli.positive_int("3") == 3 and cli.positive_float("0.5") == 0.5
+    assert cli.fraction("1") == 1.0 and cli.non_negative_float("0") == 0.0
+    assert cli.name_list(("a", "b", "c"))(" c, a ") == ["c", "a"]
+    assert cli.int_at_least(0, cli.MAX_SEED)("4294967295") == 2**32 - 1
     assert cli.output_path(".png")(str(tmp_path / "p.png")) == tmp_path / "p.png"
 
 
@@ -124,13 +137,91 @@ def test_moving_average():
     np.testing.assert_allclose(plots.moving_average([1, 3, 5, 7], 2), [1, 2, 4, 6])
 
 
-def test_plots_write_png(tmp_path):
+def test_plots_return_figures_that_write_png(tmp_path):
     curves = {"loss": list(np.linspace(2, 0, 40)), "accuracy": list(np.linspace(0, 1, 40))}
-    plots.plot_training_curves(curves, tmp_path / "c.png", "curves", held_out=0.9)
-    plots.plot_grouped_bars([0, 1, 2], {"a": [0.1, 0.5, 1.0], "b": [1, 1, 1]}, tmp_path / "b.png",
-                            "bars", xlabel="position", chance=0.1)
-    for name in ("c.png", "b.png"):
-        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    figures = {"c": plots.plot_training_curves(curves, "curves", held_out=0.9),
+               "b": plots.plot_grouped_bars([0, 1, 2], {"a": [0.1, 0.5, 1.0], "b": [1, 1, 1]},
+                                            "bars", xlabel="position", chance=0.1)}
+    args = argparse.Namespace(metrics=None, save=None)
+    for name, figure in figures.items():
+        args.plot = tmp_path / f"{name}.png"
+        cli.write_outputs(args, {}, figure=figure)
+        assert args.plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    cli.show_figure(figures["c"])  # outside a notebook: shows nothing, raises nothing
+
+
+def test_print_settings_is_one_line(capsys):
+    args = argparse.Namespace(window=5, learning_rate=0.03, models=["a", "b"], quiet=True,
+                              metrics=None, plot=None, save=None, examples=3)
+    cli.print_settings(args)
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("Settings: window=5, learning_rate=0.03, models=a,b")
+    assert f"(backend: {keras.backend.backend()})" in out and "quiet" not in out
+
+
+def test_warn_outside_range(capsys):
+    ranges = {"window": (1, 10), "vocab": (10, 200)}
+    assert not cli.warn_outside_range(ranges, argparse.Namespace(window=10, vocab=10))
+    assert capsys.readouterr().out == ""
+    assert cli.warn_outside_range(ranges, argparse.Namespace(window=12, vocab=50))
+    out = capsys.readouterr().out
+    assert out.startswith("warning: this recipe was checked for --window 1..10 and --vocab 10..200")
+    assert "--window 12 is outside" in out and "it still runs" in out
+
+
+def _fit_to_target(monitor, target, epochs=40, poison=False):
+    """A tiny model fitted with StopAtTarget; returns (callback, history). ``poison`` puts
+    an infinite input in the data, so the loss becomes NaN."""
+    training.seed_everything(1)
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    if poison:
+        x[5, 0] = np.inf
+    y = (x.sum(axis=1) > 0).astype("int32")
+    inputs = keras.Input(shape=(3,))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
+    model.compile(optimizer=keras.optimizers.SGD(0.05), metrics=["accuracy"],
+                  loss="sparse_categorical_crossentropy")
+    stop = training.StopAtTarget(monitor, target)
+    history = model.fit(x, y, epochs=epochs, batch_size=16, validation_data=(x, y), verbose=0,
+                        callbacks=[stop])
+    return stop, history
+
+
+def test_stop_at_target_stops_when_reached_and_reports_it():
+    stop, history = _fit_to_target("val_accuracy", 0.9)
+    assert stop.reached and stop.epochs_run == len(history.history["loss"]) < 40
+    assert history.history["val_accuracy"][-1] >= 0.9 > max(history.history["val_accuracy"][:-1] or [0])
+    assert cli.convergence_line(stop, 1.23, "raise --epochs").startswith(
+        f"Reached 90.00% validation accuracy after {stop.epochs_run} epochs (1.2 s)")
+
+
+def test_stop_at_target_warns_when_missed_and_stops_on_nan():
+    stop, history = _fit_to_target("val_accuracy", 1.01, epochs=3)
+    assert not stop.reached and stop.epochs_run == 3 and 0 <= stop.best <= 1
+    assert "did not reach" in cli.convergence_line(stop, 1.0, "raise --epochs")
+    assert "raise --epochs" in cli.convergence_line(stop, 1.0, "raise --epochs")
+    stop, history = _fit_to_target("val_accuracy", 0.9, poison=True)
+    assert stop.diverged and not stop.reached and stop.epochs_run == 1
+    assert "the loss became" in cli.convergence_line(stop, 1.0, "lower --learning-rate")
+
+
+def test_sequence_accuracy_counts_whole_sequences():
+    y_true = np.array([[1, 0], [1, 1], [0, 0]])
+    probabilities = keras.utils.to_categorical(np.array([[1, 0], [1, 0], [0, 0]]), 2)
+    value = keras.ops.convert_to_numpy(training.sequence_accuracy(y_true, probabilities))
+    np.testing.assert_array_equal(value, [1, 0, 1])
+
+
+def test_run_script_returns_metrics_and_passes_flags(tmp_path):
+    script = tmp_path / "tiny.py"
+    script.write_text("import sys\nmetrics = {'argv': sys.argv[1:]}\n")
+    assert cli.run_script(script, ["--a", 1]) == {"argv": ["--a", "1"]}
+
+
+def test_timer_measures_the_block():
+    with training.Timer() as timer:
+        sum(range(1000))
+    assert 0 < timer.seconds < 5
 
 
 def test_training_curve_undoes_running_means():

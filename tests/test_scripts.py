@@ -1,19 +1,24 @@
 """Every top-level script, run the way a user runs it.
 
-One list of scripts (every ``*.py`` at the top of the repo), and for each: a quick run as a
-subprocess with every output flag, and each of its bad inputs. A new script without a
-``tests/test_NAME.py`` that defines SMOKE_ARGS and BAD_INPUTS fails here.
+One list of scripts (every ``*.py`` at the top of the repo), and for each: the collection's
+shape, a quick run as a subprocess with every output flag, each of its bad inputs, and every
+command line of its "Try next" cell. A new script without a ``tests/test_NAME.py`` that
+defines SMOKE_ARGS and BAD_INPUTS fails here.
 """
 
+import ast
 import importlib
 import json
+import re
+import shlex
 
 import pytest
 
-from conftest import ROOT, run_script
+from conftest import ROOT, run_main, run_script
 
 SCRIPTS = sorted(path.name for path in ROOT.glob("*.py"))
-METRIC_KEYS = {"script", "backend", "seed", "train_seconds"}
+METRIC_KEYS = {"script", "backend", "seed"}
+SECTIONS = ("## Setup", "## Configuration", "## What we learned", "## Try next")
 
 
 def script_tests(script):
@@ -31,8 +36,26 @@ def smoke_args(script):
     return module.SMOKE_ARGS
 
 
+def trains(script) -> bool:
+    """Whether the script trains a model (it has a "## Train" section)."""
+    return "# ## Train\n" in (ROOT / script).read_text()
+
+
+def try_next_commands(script) -> list:
+    """The flags of each ``python SCRIPT ...`` line in the script's "Try next" cell."""
+    source = (ROOT / script).read_text()
+    cell = source.split("# ## Try next", 1)[1]
+    commands = []
+    for line in cell.splitlines():
+        match = re.match(rf"#\s+python {re.escape(script)}(.*)$", line)
+        if match:
+            commands.append(shlex.split(match.group(1).split("  #")[0].split(" # ")[0]))
+    return commands
+
+
 def test_the_collection_has_its_scripts():
-    assert {"echo_full.py"} <= set(SCRIPTS)
+    assert {"echo_full.py", "echo_partial.py", "reverse_bidirectional.py",
+            "stateful_alphabet.py", "lstm_shapes.py"} <= set(SCRIPTS)
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -45,12 +68,27 @@ def test_every_script_has_smoke_and_bad_input_cases(script):
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_every_script_has_the_collection_shape(script):
-    """A header a reader sees first, notebook cells, and an importable main(argv)."""
-    module = importlib.import_module(script[:-3])
+    """A header a reader sees first; notebook cells with the shared sections; flags parsed at
+    the top level; the lesson's own Keras calls in the script; no main() to hide them."""
     source = (ROOT / script).read_text()
-    assert module.__doc__.lstrip().startswith("Title: ") and "Description: " in module.__doc__
-    assert source.count("# %% [markdown]") >= 3 and callable(module.main)
-    assert source.rstrip().endswith('if __name__ == "__main__":\n    main()')
+    tree = ast.parse(source)
+    doc = ast.get_docstring(tree)
+    assert doc.startswith("Title: ") and "Description: " in doc
+    assert source.count("# %% [markdown]") >= 5
+    missing = [section for section in SECTIONS if f"# {section}\n" not in source]
+    assert not missing, f"{script} lacks the sections {missing}"
+    assert source.index("# ## What we learned") < source.index("# ## Try next")
+    top_level = [ast.unparse(node) for node in tree.body]
+    assert any(line.startswith("args = parse(") for line in top_level), "parse the flags at the top"
+    assert any(line.startswith("metrics = ") for line in top_level), "a top-level metrics dict"
+    assert "def main(" not in source and "__name__" not in source
+    assert 2 <= len(try_next_commands(script)) <= 4, "2-4 command lines under Try next"
+    if trains(script):
+        for heading in ("## Generate the data", "## Build the model", "## Train", "## Evaluate"):
+            assert f"# {heading}\n" in source, f"{script} lacks {heading}"
+        # The calls the lesson is about are in the script, not in a helper.
+        assert ".compile(" in source and ".fit(" in source
+        assert ".predict(" in source or "model(" in source
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
@@ -63,9 +101,12 @@ def test_quick_run_writes_every_output(script, tmp_path):
     assert "Traceback" not in result.stderr
     # No Python warnings (PYTHONWARNINGS=default shows deprecations too), and none of
     # TensorFlow's logged ones ("WARNING:tensorflow:... retracing").
-    assert "Warning" not in result.stderr and "WARNING" not in result.stderr, result.stderr[-3000:]
+    assert "Warning" not in result.stderr and "WARNING:" not in result.stderr, result.stderr[-3000:]
+    assert result.stdout.count("Settings: ") == 1, "print the run's settings once"
     metrics = json.loads(outputs["--metrics"].read_text())
     assert METRIC_KEYS <= metrics.keys() and metrics["script"] == script[:-3]
+    if trains(script):
+        assert "train_seconds" in metrics
     assert outputs["--plot"].read_bytes()[:4] == b"\x89PNG"
     if "--save" in result.stdout or outputs["--save"].exists():
         import keras
@@ -73,19 +114,47 @@ def test_quick_run_writes_every_output(script, tmp_path):
         assert isinstance(keras.saving.load_model(outputs["--save"]), keras.Model)
 
 
+TRY_NEXT = [(script, args) for script in SCRIPTS for args in try_next_commands(script)]
+
+
+@pytest.mark.parametrize("script,args", TRY_NEXT, ids=[f"{s[:-3]}:{' '.join(a)}" for s, a in TRY_NEXT])
+def test_try_next_commands_run(script, args, monkeypatch):
+    """Every command a script suggests under "Try next" runs (with the quick budget)."""
+    monkeypatch.setenv("LSTM_TUTORIALS_QUICK", "1")
+    metrics = run_main(script, *args, "--quiet")
+    assert metrics["script"] == script[:-3]
+
+
 # Bad inputs every script must reject the same way, on top of its own BAD_INPUTS.
 SHARED_BAD_INPUTS = [
     (["--seed", "x"], "argument --seed"),
     (["--seed", "-1"], "argument --seed"),
-    (["--epochs", "1.5"], "argument --epochs"),
+    (["--seed", "4294967296"], "argument --seed"),  # NumPy takes seeds below 2**32
     (["--unknown-flag"], "unrecognized arguments"),
     (["--metrics", "README.md/m.json"], "argument --metrics"),  # a file is not a folder
     (["--plot", "plot.jpg"], "argument --plot"),
     (["--save", "model.h5"], "argument --save"),
     (["--metrics", "tests"], "argument --metrics"),
 ]
-BAD_CASES = [(script, args, text) for script in SCRIPTS
-             for args, text in getattr(script_tests(script), "BAD_INPUTS", []) + SHARED_BAD_INPUTS]
+# ... and every script with such a flag.
+FLAG_BAD_INPUTS = {
+    "--epochs": [(["--epochs", "1.5"], "argument --epochs"), (["--epochs", "0"], "argument --epochs")],
+    "--batch-size": [(["--batch-size", "0"], "argument --batch-size")],
+    "--learning-rate": [(["--learning-rate", "inf"], "argument --learning-rate"),
+                        (["--learning-rate", "nan"], "argument --learning-rate"),
+                        (["--learning-rate", "0"], "argument --learning-rate")],
+}
+
+
+def bad_inputs(script):
+    source = (ROOT / script).read_text()
+    flagged = [case for flag, cases in FLAG_BAD_INPUTS.items()
+               if f'"{flag}"' in source or (flag in ("--epochs", "--batch-size") and trains(script))
+               for case in cases]
+    return getattr(script_tests(script), "BAD_INPUTS", []) + SHARED_BAD_INPUTS + flagged
+
+
+BAD_CASES = [(script, args, text) for script in SCRIPTS for args, text in bad_inputs(script)]
 
 
 def _output_flags(folder, args):
@@ -99,9 +168,8 @@ def _output_flags(folder, args):
 @pytest.mark.parametrize("script,args,text", BAD_CASES,
                          ids=[f"{s[:-3]}:{' '.join(a)}" for s, a, _ in BAD_CASES])
 def test_bad_input_exits_2_with_one_error_line(script, args, text, tmp_path, capsys):
-    module = importlib.import_module(script[:-3])
     with pytest.raises(SystemExit) as stop:
-        module.main([*args, *_output_flags(tmp_path, args)])
+        run_main(script, *args, *_output_flags(tmp_path, args))
     assert stop.value.code == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(errors) == 1 and errors[0].startswith(f"{script}: error: "), errors
@@ -111,7 +179,7 @@ def test_bad_input_exits_2_with_one_error_line(script, args, text, tmp_path, cap
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_bad_input_from_the_shell_has_no_traceback(script, tmp_path):
-    args, text = (getattr(script_tests(script), "BAD_INPUTS", None) or SHARED_BAD_INPUTS)[0]
+    args, text = bad_inputs(script)[0]
     result = run_script(script, *args, *_output_flags(tmp_path, args))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
