@@ -3,11 +3,13 @@ Title: Echo the start of a sequence with an encoder-decoder LSTM
 Description: An encoder LSTM reads a window of 5 random integers, one-hot encoded, and a
 decoder LSTM writes back only the first 2 of them: [86, 81, 88, 1, 23] -> [86, 81].
 
-You will learn what an LSTM that returns every step can and cannot do when the output is
-shorter than the input, how an encoder squeezes the whole window into one vector, how
-`RepeatVector` hands that vector to every output step of a decoder, and why the original
-recipe's stateful LSTM changes nothing.
-Run time: RUNTIME_PLACEHOLDER
+You will learn when slicing a many-to-many LSTM's output is enough and when it is not, how
+an encoder squeezes the whole window into one vector, how `RepeatVector` hands that vector
+to every output step of a decoder, how a recipe can grow with the shape and stop at its
+target, and why the original recipe's stateful LSTM changes nothing.
+Run time (seed 7, TensorFlow, 2 CPU cores shared with other jobs, load ~15): 2 passes,
+42 s of training, 21 s of CPU time for the whole script; `--recipe tutorial`: 101 s of
+training.
 """
 
 # %% [markdown]
@@ -15,12 +17,14 @@ Run time: RUNTIME_PLACEHOLDER
 #
 # In `echo_full.py` the LSTM wrote one output for every input step. Here the input is a
 # window of 5 integers and the output is its first 2: the lengths differ. An LSTM with
-# `return_sequences=True` emits one vector per *input* step; you can slice its output
-# (`outputs[:, :2]`) to get 2 steps, but the output at step 1 has then read only the first
-# integer: it can echo it, but it cannot compute anything that depends on the rest of the
-# window (for the first 2 of 5 that happens to be enough; for "the last 2, reversed" or a
-# translation it is not). The general answer is the *encoder-decoder*: one LSTM reads the
-# whole input, a second one writes an output of whatever length we choose.
+# `return_sequences=True` emits one vector per *input* step, but nothing stops us from
+# slicing its output: `outputs[:, :2]` keeps the first 2 steps, and since `echo_full.py`'s
+# model gets all 5 steps right, its first 2 already answer this task. Slicing only works
+# because output step *t* needs nothing after input step *t*: the output at step 1 has
+# read only the first integer. For an output that depends on the whole window (the last
+# 2 reversed, a sum, a translation) or is longer than the input, it cannot work. The
+# general answer, and the lesson here, is the *encoder-decoder*: one LSTM reads the whole
+# input into a vector, a second one writes an output of whatever length we choose.
 #
 # The data are the same as before: windows cut from random sequences of 25 integers in
 # 0..99 (21 windows per sequence), judged on fresh sequences the model has never seen.
@@ -49,49 +53,63 @@ from common.training import seed_everything, sequence_accuracy
 #
 # Two recipes. `tutorial` is the original: stateful LSTM(150) encoder and decoder, batch
 # 21 (one whole sequence per update), 5000 sequences seen once. `fast` is this
-# collection's: stateless LSTMs, shuffled windows, large batches, a large learning rate.
-# The encoder's one vector must hold `n_out` integers, so the fast recipe's capacity and
-# budget grow with the shape (`fast_recipe` below): more units for every integer to keep,
-# more training sequences for every integer to keep and for a larger vocabulary (fewer
-# would be memorised rather than learnt), and a smaller learning rate for the larger
-# models. It trains until a *validation* split (new sequences, not the test set) reaches
-# the target, with `--epochs` as the most passes it may take. In a notebook the command
-# line is ignored: write `args = parse(["--n-in", "8", "--n-out", "4"])` to change a flag.
+# collection's: stateless LSTMs, shuffled windows, batches of 128, a large learning rate.
+#
+# How the fast recipe holds beyond 5 -> 2: the encoder's one vector must carry `n_out`
+# integers past the `n_in - n_out` that follow them, so `fast_recipe` gives it 24 units
+# per integer to keep, and 200 + 3 x vocab training sequences per integer to keep (with
+# fewer, a larger model memorises its training windows instead of learning to copy:
+# LSTM(64) on 2000 sequences at 8 -> 4 fit its training data and stalled near 96% on new
+# ones); then it trains until a *validation* split (new sequences, not the test set)
+# reaches the target, so a harder shape simply takes more passes, up to `--epochs`: 20,
+# or fewer where a pass costs so much that 20 would take more than about 2 minutes (the
+# shapes beyond the checked range), so a run that cannot make it says so in time.
+# In a notebook the command line is ignored: write
+# `args = parse(["--n-in", "8", "--n-out", "4"])` to change a flag.
 
 # %%
-TARGET = 0.995  # held-out sequence accuracy a run must reach
+TARGET = 0.995  # held-out (test) sequence accuracy a run must reach
+# Training stops a little above it: 2100 windows measure an accuracy near 99.5% only to
+# about +-0.15% (one standard error, more since windows overlap), the test set as well.
+VALIDATION_TARGET = 0.997
 TUTORIAL = {"units": 150, "epochs": 1, "batch_size": 21, "learning_rate": 0.001, "sequences": 5000}
 CHECKED = {"n_in": (2, 8), "vocab": (10, 100)}  # and n_out up to half of n_in, rounded up
 HELD_OUT_WINDOWS = 2_100  # each of the validation and test sets: 100 sequences at the defaults
 MEMORY_LIMIT = 2e9  # bytes of one-hot windows we agree to build
 
 
-def fast_recipe(n_in, n_out, vocab):
-    """The fast recipe for one shape: capacity and budget grow with what must be remembered."""
-    return {
-        "units": max(32, 24 * n_out),  # room in the encoder's vector for n_out integers
-        "sequences": n_out * (200 + 3 * vocab),  # enough windows to learn, not memorise
-        "epochs": 20,  # the most passes; training stops at the target
-        "batch_size": 128,
-        "learning_rate": 0.02,
-    }
+WORK_BUDGET = 2e11  # multiply-adds of training: about 2 minutes on 2 CPU cores (measured)
 
 
-DEFAULT = fast_recipe(5, 2, 100)  # for --help
+def fast_recipe(n_in, n_out, vocab, length, units=None, sequences=None):
+    """The fast recipe for one shape: capacity and budget grow with what must be remembered.
+    `units` and `sequences` given on the command line take the place of the recipe's."""
+    units = units or max(32, 24 * n_out)  # room in the encoder's vector for n_out integers
+    sequences = sequences or n_out * (200 + 3 * vocab)  # enough windows to learn, not memorise
+    # Roughly the multiply-adds of one pass: windows x steps x the LSTM's weights per unit.
+    work = sequences * (length - n_in + 1) * (n_in + n_out) * units * (units + vocab)
+    return {"units": units, "sequences": sequences,
+            "epochs": max(2, min(20, int(WORK_BUDGET // work))),  # the most passes
+            "batch_size": 128, "learning_rate": 0.02}
+
+
+DEFAULT = fast_recipe(5, 2, 100, 25)  # for --help
 
 
 def parse(argv=None):
     parser = make_parser("echo_partial.py", __doc__, helps={
         "epochs": f"most passes over the training windows; the fast recipe stops earlier when "
-                  f"the validation split reaches {TARGET:.1%} (fast at 5 -> 2: {DEFAULT['epochs']}, "
-                  f"tutorial: {TUTORIAL['epochs']})",
+                  f"the validation split reaches {VALIDATION_TARGET:.1%} (fast: "
+                  f"{DEFAULT['epochs']}, fewer for shapes whose passes cost more; tutorial: "
+                  f"{TUTORIAL['epochs']})",
         "batch_size": f"windows per weight update (fast: {DEFAULT['batch_size']}, "
                       f"tutorial: {TUTORIAL['batch_size']})"})
     parser.epilog = (f"The fast recipe reached {TARGET:.1%} held-out sequence accuracy at every "
                      f"point we tried of --n-in {CHECKED['n_in'][0]}..{CHECKED['n_in'][1]} with "
-                     f"--n-out up to half of --n-in (rounded up) and --vocab {CHECKED['vocab'][0]}.."
-                     f"{CHECKED['vocab'][1]} (tests/test_echo_partial.py's sweep); outside that it "
-                     f"warns and still runs, and every run says whether it reached the target.")
+                     f"--n-out up to half of --n-in (rounded up) and --vocab "
+                     f"{CHECKED['vocab'][0]}..{CHECKED['vocab'][1]} (tests/test_echo_partial.py's "
+                     f"sweep); outside that it warns and still runs, and every run says whether it "
+                     f"reached the target.")
     parser.add_argument("--recipe", choices=("fast", "tutorial"), default="fast",
                         help="fast: this collection's recipe; tutorial: the original stateful one")
     parser.add_argument("--n-in", type=positive_int, default=5, help="input steps per window")
@@ -102,8 +120,9 @@ def parse(argv=None):
     parser.add_argument("--vocab", type=int_at_least(2, 100_000), default=100,
                         help="integers are 0..vocab-1")
     parser.add_argument("--sequences", type=positive_int,
-                        help=f"training sequences (fast: grows with the shape, {DEFAULT['sequences']} "
-                             f"at 5 -> 2; tutorial: {TUTORIAL['sequences']})")
+                        help=f"training sequences (fast: grows with the shape, "
+                             f"{DEFAULT['sequences']} at 5 -> 2; tutorial: "
+                             f"{TUTORIAL['sequences']})")
     parser.add_argument("--units", type=int_at_least(1, 4096),
                         help=f"units of each LSTM (fast: grows with --n-out, {DEFAULT['units']} at "
                              f"5 -> 2; tutorial: {TUTORIAL['units']})")
@@ -117,15 +136,16 @@ def parse(argv=None):
         parser.error(f"argument --n-out: ({args.n_out}) must not exceed --n-in ({args.n_in})")
     if args.n_in > args.length:
         parser.error(f"argument --n-in: ({args.n_in}) must not exceed --length ({args.length})")
-    apply_recipe(args, {"fast": fast_recipe(args.n_in, args.n_out, args.vocab), "tutorial": TUTORIAL})
+    fast = fast_recipe(args.n_in, args.n_out, args.vocab, args.length, args.units, args.sequences)
+    apply_recipe(args, {"fast": fast, "tutorial": TUTORIAL})
     args.windows_per_sequence = args.length - args.n_in + 1
     if args.recipe == "tutorial":
         check_sequence_batches(parser, args, args.windows_per_sequence)
     held_out = -(-HELD_OUT_WINDOWS // args.windows_per_sequence)
     windows = (args.sequences + 2 * held_out) * args.windows_per_sequence
     if windows * args.n_in * args.vocab * 4 > MEMORY_LIMIT:
-        parser.error(f"argument --sequences/--length/--n-in/--vocab: the one-hot windows would take "
-                     f"{windows * args.n_in * args.vocab * 4 / 1e9:.1f} GB (limit "
+        parser.error(f"argument --sequences/--length/--n-in/--vocab: the one-hot windows would "
+                     f"take {windows * args.n_in * args.vocab * 4 / 1e9:.1f} GB (limit "
                      f"{MEMORY_LIMIT / 1e9:.0f} GB); make one of them smaller")
     return args
 
@@ -170,7 +190,8 @@ held_out = -(-HELD_OUT_WINDOWS // args.windows_per_sequence)  # sequences per he
 (x_train_int, y_train), (x_val_int, y_val), (x_test_int, y_test) = (
     make_windows(make_rng(args.seed, stream), n)
     for stream, n in [(TRAIN, args.sequences), (VALIDATION, held_out), (TEST, held_out)])
-x_train, x_val, x_test = (one_hot_encode(x, args.vocab) for x in (x_train_int, x_val_int, x_test_int))
+x_train, x_val, x_test = (one_hot_encode(x, args.vocab)
+                          for x in (x_train_int, x_val_int, x_test_int))
 print(f"x_train {x_train.shape}, y_train {y_train.shape}; validation {len(x_val)} and test "
       f"{len(x_test)} windows from new sequences")
 print(f"one window: {x_train_int[0].tolist()} -> {y_train[0].tolist()}")
@@ -229,8 +250,9 @@ model.summary()
 # ## Train
 #
 # The fast recipe shuffles the windows (each holds everything the task needs) and makes
-# passes over them until the validation split reaches 99.5% sequence accuracy
-# (`StopAtTarget` checks after every pass), or `--epochs` passes are spent.
+# passes over them until the validation split reaches 99.7% sequence accuracy, a margin
+# over the 99.5% the test set must show (`StopAtTarget` checks after every pass), or
+# `--epochs` passes are spent.
 #
 # The tutorial loops over 5000 new sequences with one `fit(epochs=1)` call each and
 # `model.reset_states()` after each. With batch 21, a sequence's 21 windows are exactly
@@ -243,16 +265,16 @@ model.summary()
 
 # %%
 resets = [ResetStatesEvery(args.windows_per_sequence // args.batch_size)] if stateful else []
-stop = StopAtTarget("val_sequence_accuracy", TARGET)
+stop = StopAtTarget("val_sequence_accuracy", VALIDATION_TARGET)
 curve = TrainingCurve(samples=len(x_train), batch_size=args.batch_size)  # per update, for the plot
 with Timer() as timer:
     history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
                         shuffle=not stateful,  # stateful: batch k+1 continues batch k
                         validation_data=(x_val, y_val), callbacks=[stop, curve, *resets],
                         verbose=fit_verbosity(args.quiet))
-print(convergence_line(stop, timer.seconds, hint=(
-    "raise --sequences (the tutorial's budget)" if stateful else
-    "raise --epochs, or --sequences and --units") + "; lower --learning-rate if the loss became NaN"))
+hint = "raise --sequences (the tutorial's budget)" if stateful else "raise --epochs (or --units)"
+hint += "; lower --learning-rate if the loss became NaN"
+print(convergence_line(stop, timer.seconds, hint=hint))
 
 # %% [markdown]
 # ## Evaluate
@@ -272,10 +294,11 @@ if args.examples:
 print_summary(f"echo_partial ({args.recipe} recipe, {args.n_in} -> {args.n_out}, "
               f"{keras.backend.backend()})", {
     "training windows": f"{len(x_train)} ({args.sequences} sequences)",
-    "training": f"{timer.seconds:.1f} s, {stop.epochs_run} epoch(s), "
-                + ("reached" if stop.reached else "did NOT reach") + f" {percent(TARGET)} on validation",
+    "training": f"{timer.seconds:.1f} s, {stop.epochs_run} epoch(s), " + ("reached" if stop.reached
+                else "did NOT reach") + f" {percent(VALIDATION_TARGET)} on validation",
     "held-out element accuracy": percent(scores["element_accuracy"]),
-    "held-out sequence accuracy": percent(scores["sequence_accuracy"]) + f" of {len(x_test)} windows",
+    "held-out sequence accuracy": f"{percent(scores['sequence_accuracy'])} of "
+                                  f"{len(x_test)} windows",
     "per output step": ", ".join(percent(a) for a in scores["per_position_accuracy"]),
 })
 metrics = {"script": "echo_partial", "backend": keras.backend.backend(), "seed": args.seed,
@@ -342,21 +365,36 @@ def largest_difference(a, b):
     return max(float(np.abs(u - v).max()) for u, v in zip(a, b))
 
 
+stateless = after["stateless"]
 state_check = {"sequences": STATE_CHECK_SEQUENCES,
-               "reset_vs_stateless": largest_difference(after["reset every batch"], after["stateless"]),
-               "carried_vs_stateless": largest_difference(after["state carried"], after["stateless"]),
-               "moved": largest_difference(after["stateless"], start)}
+               "reset_vs_stateless": largest_difference(after["reset every batch"], stateless),
+               "carried_vs_stateless": largest_difference(after["state carried"], stateless),
+               "moved": largest_difference(stateless, start)}
 metrics["state_check"] = state_check
-print(f"After {STATE_CHECK_SEQUENCES} updates from the same weights, the largest weight difference:\n"
-      f"  stateful, reset every batch (the tutorial) vs stateless: {state_check['reset_vs_stateless']:.1e}\n"
-      f"  stateful, state carried between sequences vs stateless: {state_check['carried_vs_stateless']:.1e}\n"
+print(f"After {STATE_CHECK_SEQUENCES} updates from the same weights, the largest weight "
+      f"difference:\n  stateful, reset every batch (the tutorial) vs stateless: "
+      f"{state_check['reset_vs_stateless']:.1e}\n  stateful, state carried between sequences "
+      f"vs stateless: {state_check['carried_vs_stateless']:.1e}\n"
       f"  (the weights themselves moved by up to {state_check['moved']:.1e})")
 write_outputs(args, metrics, model, figure)
 
 # %% [markdown]
 # ## What we learned
 #
-# LEARNED_PLACEHOLDER
+# From the default run (seed 7, TensorFlow, 2 CPU cores shared with other jobs):
+#
+# - An encoder LSTM that returns only its last output, `RepeatVector(n_out)` and a decoder
+#   with `return_sequences=True` turn a window of 5 integers into its first 2: 99.76% of
+#   2100 held-out windows right after 2 passes over 21,000 windows (LSTM(48), batch 128).
+# - The encoder's vector must carry every integer to echo, so the recipe grows with
+#   `n_out` (24 units and 200 + 3 x vocab sequences per integer) and stops when the
+#   validation split reaches 99.7%; `tests/test_echo_partial.py` sweeps the checked range.
+# - The tutorial's stateful LSTM does nothing here: with one sequence per batch and a
+#   reset after every batch, it trains to exactly the same weights as a stateless one
+#   (largest difference 0.0 after 20 updates; 2.4e-2 once the state is carried).
+# - The tutorial recipe itself, all 5000 sequences as one `fit` call, reached 99.19%
+#   held-out sequence accuracy (seed 7, TensorFlow, 101 s of training on the same
+#   loaded machine): 5000 updates of LSTM(150) for what LSTM(48) learns in 330.
 
 # %% [markdown]
 # ## Try next

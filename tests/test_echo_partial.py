@@ -73,9 +73,12 @@ def test_data_shapes_and_targets_are_the_first_n_out_inputs(quick):
 
 def test_the_fast_recipe_grows_with_the_shape(quick):
     fast_recipe = quick["fast_recipe"]
-    small, large = fast_recipe(5, 2, 100), fast_recipe(8, 4, 100)
+    small, large = fast_recipe(5, 2, 100, 25), fast_recipe(8, 4, 100, 25)
     assert large["units"] > small["units"] and large["sequences"] > small["sequences"]
-    assert fast_recipe(5, 2, 10)["sequences"] < small["sequences"]
+    assert fast_recipe(5, 2, 10, 25)["sequences"] < small["sequences"]
+    assert small["epochs"] == large["epochs"] == 20  # the checked range: the full budget
+    assert fast_recipe(8, 8, 100, 25)["epochs"] < 5  # beyond it: passes cost more, fewer of them
+    assert fast_recipe(5, 2, 100, 25, units=10, sequences=7)["units"] == 10
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +146,8 @@ def test_tutorial_recipe_runs_stateful():
 
 
 def test_outside_the_checked_range_warns_before_training(capsys):
-    run_main("echo_partial.py", "--n-in", "10", "--n-out", "2", "--epochs", "1", "--sequences", "20",
-             *QUIET)
+    run_main("echo_partial.py", "--n-in", "10", "--n-out", "2", "--epochs", "1",
+             "--sequences", "20", *QUIET)
     out = capsys.readouterr().out
     assert "warning: this recipe was checked for --n-in 2..8 and --vocab 10..100" in out
     assert out.index("warning:") < out.index("validation sequence accuracy")
@@ -159,7 +162,7 @@ def test_a_run_below_target_says_so_and_which_flag(capsys):
     metrics = run_main("echo_partial.py", "--epochs", "1", "--sequences", "5", *QUIET)
     out = capsys.readouterr().out
     assert not metrics["reached_target"] and metrics["epochs_run"] == 1
-    assert "WARNING: did not reach 99.50% validation sequence accuracy" in out and "--epochs" in out
+    assert "WARNING: did not reach 99.70% validation sequence accuracy" in out and "--epochs" in out
     assert "did NOT reach" in out
 
 
@@ -177,7 +180,9 @@ def test_other_shape_trains_and_saves(tmp_path):
                        "--vocab", "20", "--epochs", "2", *QUIET, "--save", saved)
     assert (metrics["n_in"], metrics["n_out"]) == (4, 3)
     assert metrics["test_windows"] % 9 == 0 and len(metrics["per_position_accuracy"]) == 3
-    assert keras.saving.load_model(saved).output_shape == (None, 3, 20)
+    # compile=False: the custom metric (common.training.sequence_accuracy) is not registered
+    # as serializable, so loading it compiled needs custom_objects.
+    assert keras.saving.load_model(saved, compile=False).output_shape == (None, 3, 20)
 
 
 # The checked range: --n-in 2..8 with --n-out 1..ceil(n_in / 2), --vocab 10..100. Its
