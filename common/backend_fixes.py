@@ -17,20 +17,26 @@ import warnings
 
 import keras
 
-# PyTorch warnings that come from inside Keras, not from anything a reader wrote, with why.
-# Each is filtered by its own message only, so every other warning still shows.
+# Warnings on PyTorch that come from inside Keras, not from anything a reader wrote: (start
+# of the message, category, module that triggers it, why). Each is filtered by its own
+# message only, so every other warning still shows.
 TORCH_WARNINGS = (
-    # On CUDA, Keras hands cuDNN an LSTM's weights as separate tensors (it transposes
-    # the Keras kernels for every call), so cuDNN warns on every call that it has to
-    # compact them first. Nothing in the model can change that; it costs a copy.
-    r"RNN module weights are not part of single contiguous chunk of memory",
+    # On CUDA, Keras hands cuDNN an LSTM's weights as separate tensors (it transposes the
+    # Keras kernels at every call), so PyTorch warns at every call that it has to compact
+    # them first. Nothing in the model can change that; it costs one copy.
+    ("RNN module weights are not part of single contiguous chunk of memory", UserWarning, ""),
+    # NumPy 2 deprecates tensors whose __array__ takes no `copy` argument, as PyTorch
+    # 2.13's does; Keras's convert_to_numpy meets it at every predict. (Shown only when
+    # deprecation warnings are turned on, as the tests do.)
+    ("__array__ implementation doesn't accept a copy keyword", DeprecationWarning,
+     r"keras\."),
 )
 
 
 def filter_torch_warnings() -> None:
-    """Hide the PyTorch warnings in ``TORCH_WARNINGS``, matched by message."""
-    for message in TORCH_WARNINGS:
-        warnings.filterwarnings("ignore", message=message, category=UserWarning)
+    """Hide the warnings in ``TORCH_WARNINGS``, matched by message (and module)."""
+    for message, category, module in TORCH_WARNINGS:
+        warnings.filterwarnings("ignore", message=message, category=category, module=module)
 
 
 def _copying_initial_state(rnn_function, n_states: int):
