@@ -44,6 +44,20 @@ def test_quick_run_on_backend(backend, script, tmp_path, request):
     assert json.loads(metrics_path.read_text())["backend"] == backend
 
 
+@needs_torch
+def test_stateful_recipe_trains_on_torch(tmp_path):
+    """A script's stateful training (echo_full's tutorial recipe, 10 sequences) on torch,
+    which needs common.backend_fixes (keras-team/keras#20875)."""
+    metrics_path = tmp_path / "m.json"
+    result = run_script("echo_full.py", "--recipe", "tutorial", "--epochs", "10", "--quiet",
+                        "--examples", "0", "--metrics", str(metrics_path),
+                        env={"KERAS_BACKEND": "torch"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Warning" not in result.stderr, result.stderr[-3000:]
+    metrics = json.loads(metrics_path.read_text())
+    assert metrics["backend"] == "torch" and metrics["recipe"] == "tutorial"
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_stateful_state_carries_and_resets(backend):
     """tests/test_common.py's state tests (fit and predict, with resets), run on JAX and
