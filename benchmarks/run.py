@@ -139,7 +139,7 @@ def backend_rows(seed: int) -> list[dict]:
         row = {"script": script, "backend": os.environ.get("KERAS_BACKEND", "tensorflow")}
         try:
             metrics = run_lesson(script, ["--quiet", "--examples", "0", "--seed", str(seed)])
-        except Exception as error:  # a table cell says what failed; the run goes on
+        except (Exception, SystemExit) as error:  # the cell says what failed; the run goes on
             row["error"] = f"{type(error).__name__}: {str(error).splitlines()[0][:80]}"
         else:
             row["label"], row["seconds"], row["accuracy"] = headline(script, metrics)
