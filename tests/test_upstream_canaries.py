@@ -95,21 +95,25 @@ TORCH_BACKWARD = """
     import torch
     import keras
 
-    def fails(layer_class):
-        layer = layer_class(5, stateful=True)
-        inputs = torch.randn(2, 3, 4)
-        try:
-            for _ in range(2):  # the second backward pass meets the state written in place
-                layer(inputs).sum().backward()
-        except RuntimeError as error:
-            if "modified by an inplace operation" in str(error):
-                return True
-            raise
+    def fails(layer_class, device):
+        with keras.device(device):
+            layer = layer_class(5, stateful=True)
+            inputs = torch.randn(2, 3, 4)
+            try:
+                for _ in range(2):  # the second backward pass meets the state written in place
+                    layer(inputs).sum().backward()
+            except RuntimeError as error:
+                if "modified by an inplace operation" in str(error):
+                    return True
+                raise
         return False
 
-    print(json.dumps({"keras": keras.__version__,
-                      "stateful LSTM backward fails": fails(keras.layers.LSTM),
-                      "stateful GRU backward fails": fails(keras.layers.GRU)}))
+    found = {"keras": keras.__version__}
+    for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+        for layer_class in (keras.layers.LSTM, keras.layers.GRU):
+            found[f"stateful {layer_class.__name__} backward fails on {device}"] = fails(
+                layer_class, device)
+    print(json.dumps(found))
 """
 
 
@@ -119,8 +123,8 @@ def test_torch_stateful_backward():
     """keras-team/keras#20875 again: on PyTorch (Keras 3.14+ on the CPU; GRU since 3.15) a
     stateful LSTM/GRU writes its new state in place into the tensor autograd saved, so the
     second ``backward()`` fails with "modified by an inplace operation". #23464 (not in a
-    release as of 2026-11) fixes the CUDA path. This canary runs on the device Keras picks:
-    the GPU where there is one, the CPU in CI. Work-around: ``common.backend_fixes.copy_rnn_initial_state_on_torch``."""
+    release as of 2026-11) fixes the CUDA path. This canary tries the CPU, and CUDA where
+    there is a GPU; the bug counts as gone only when it is gone on both. Work-around: ``common.backend_fixes.copy_rnn_initial_state_on_torch``."""
     found = probe("torch", TORCH_BACKWARD)
     report(found, "keras-team/keras#20875 (torch stateful RNN backward, in-place state)",
            "common.backend_fixes.copy_rnn_initial_state_on_torch")
