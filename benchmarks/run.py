@@ -46,7 +46,9 @@ def run_lesson(name: str, argv: list[str]) -> dict:
     in this process, and return its metrics. Every script run here goes through this."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    return importlib.import_module(name).main(argv)
+    from common.cli import run_script
+
+    return run_script(ROOT / f"{name}.py", argv)
 
 
 def _bilstm(m):
