@@ -61,7 +61,7 @@ RTOL = ATOL = 1e-3   # float32 rounding that a GPU meets (see above)
 
 def parse(argv=None):
     helps = {"quiet": "print only the summary, not every section's shapes",
-             "examples": "print N steps of the stateful comparison, from the last of the first batch",
+             "examples": "print N steps of the stateful comparison, from the first batch's last",
              "plot": "draw the stateful comparison as a PNG line chart at PATH",
              "save": "save the (untrained) encoder-decoder model to PATH"}
     parser = make_parser("lstm_shapes.py", __doc__, training=False, helps=helps)
@@ -98,7 +98,8 @@ def record(section, name, value):
 def check(section, name, tensor, expected):
     """Record ``tensor``'s shape; stop with a clear message if it is not ``expected``."""
     if tuple(tensor.shape) != expected:
-        raise AssertionError(f"{section}/{name}: expected shape {expected}, got {tuple(tensor.shape)}")
+        raise AssertionError(f"{section}/{name}: expected shape {expected}, "
+                             f"got {tuple(tensor.shape)}")
     record(section, name, expected)
     return tensor
 
@@ -187,7 +188,7 @@ def build_stateful(batch, features, units, head=None):
 
 feedback = build_stateful(B, F, U, head=layers.Dense(F))
 step = random_input("one_to_many_feedback", B, 1, F)
-feedback.layers[1].reset_state()  # a new sequence starts from an empty memory
+feedback.layers[1].reset_state()  # empty memory: a new sequence (Keras 2: model.reset_states())
 generated = []
 for _ in range(N):
     step = feedback(step)  # the model's output is its next input
@@ -258,7 +259,8 @@ both = layers.Bidirectional(layers.LSTM(U))
 joined = check("bidirectional", "output", both(x), (B, 2 * U))
 difference("bidirectional", "forward_half", joined[:, :U], both.forward_layer(x))
 difference("bidirectional", "backward_half", joined[:, U:], both.backward_layer(x))
-check("bidirectional", "output_sum", layers.Bidirectional(layers.LSTM(U), merge_mode="sum")(x), (B, U))
+summed = layers.Bidirectional(layers.LSTM(U), merge_mode="sum")(x)
+check("bidirectional", "output_sum", summed, (B, U))
 every_step = layers.Bidirectional(layers.LSTM(U, return_sequences=True))(x)
 check("bidirectional", "output_sequences", every_step, (B, T, 2 * U))
 
@@ -277,7 +279,8 @@ model = build_stateful(B, F, U)
 memory = model.layers[1]  # the stateful LSTM
 sequence = random_input("stateful", B, T * args.chunks, F)
 memory.reset_state()
-whole = check("stateful", "output", keras.ops.convert_to_numpy(model(sequence)), (B, T * args.chunks, U))
+whole = keras.ops.convert_to_numpy(model(sequence))
+check("stateful", "output", whole, (B, T * args.chunks, U))
 pieces = np.split(sequence, args.chunks, axis=1)
 check("stateful", "batch", pieces[0], (B, T, F))
 memory.reset_state()
@@ -313,11 +316,13 @@ if args.examples and not args.quiet:  # from the last step of the first batch, w
 # within some 20 steps (with `--timesteps 20` the difference falls to 2e-3, seeds 7 and 8).
 
 # %%
-windows = np.lib.stride_tricks.sliding_window_view(sequence[0], T, axis=0).transpose(0, 2, 1)
+windows = np.lib.stride_tricks.sliding_window_view(sequence[0], T, axis=0)  # (windows, features, T)
+windows = np.ascontiguousarray(windows.transpose(0, 2, 1))
 check("windows", "input", windows, (T * (args.chunks - 1) + 1, T, F))  # one sample per window
 stateless = layers.LSTM(U)
 stateless.build(windows.shape)
-stateless.set_weights(memory.get_weights())
+for mine, theirs in zip(stateless.weights, memory.weights):
+    mine.assign(theirs.value)  # the stateful LSTM's weights
 per_window = check("windows", "output", stateless(windows), (len(windows), U))
 difference("windows", "first_window_difference", per_window[0], whole[0, T - 1])
 difference("windows", "last_window_difference", per_window[-1], whole[0, -1], same=False)
@@ -362,7 +367,8 @@ difference("stream", "final_output_difference", streamed[:, -1], final)
 seconds = time.perf_counter() - start
 sections["stateful"]["series"] = series  # first unit of the first sample, for the plot
 metrics = {"script": "lstm_shapes", "backend": keras.backend.backend(), "seed": args.seed,
-           **{name: getattr(args, name) for name in SIZES}, "seconds": round(seconds, 3), **sections}
+           **{name: getattr(args, name) for name in SIZES}, "seconds": round(seconds, 3),
+           **sections}
 rows = {name: f"{shapes['input']} -> {shapes['output']}" for name, shapes in sections.items()}
 for label, section, name in (("stateful batches vs whole", "stateful", "max_abs_difference"),
                              ("reset every batch vs whole", "stateful", "reset_difference"),
