@@ -361,7 +361,7 @@ difference("stream", "final_output_difference", streamed[:, -1], final)
 # ## Summary and plot
 #
 # Every section's input and output shapes, the differences the checks measured, and the
-# stateful comparison drawn: one line per way of feeding the 20-step sequence.
+# stateful comparison drawn: one line per way of feeding its sequence to the LSTM.
 
 # %%
 seconds = time.perf_counter() - start
