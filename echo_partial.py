@@ -61,11 +61,11 @@ from common.training import seed_everything, sequence_accuracy
 # were measured (our probes, seed 7, TensorFlow, learning rate 0.01): at 8 -> 4, LSTM(64)
 # fit its 2000 training sequences to a loss of 0.03 but stalled near 96% on new ones in
 # 10 passes, where LSTM(96) passed 99.5% in 5; at 6 -> 3, LSTM(64) on 600 sequences
-# plateaued at 98.4% on validation in 30 passes, on 1500 it reached 99.9% in 7. Then it trains until a *validation* split (new sequences, not the
-# test set) reaches the target, so a harder shape simply takes more passes, up to
-# `--epochs`: 20, or fewer where a pass costs so much that 20 would take more than about
-# 2 minutes (the shapes beyond the checked range), so a run that cannot make it says so
-# in time.
+# plateaued at 98.4% on validation in 30 passes, on 1500 it reached 99.9% in 7. Then it
+# trains until a *validation* split (new sequences, not the test set) reaches the
+# target, so a harder shape simply takes more passes, up to `--epochs`: 20, or fewer
+# where a pass costs so much that 20 would take more than about 2 minutes (the shapes
+# beyond the checked range), so a run that cannot make it says so in time.
 # In a notebook the command line is ignored: write
 # `args = parse(["--n-in", "8", "--n-out", "4"])` to change a flag.
 
