@@ -392,8 +392,9 @@ write_outputs(args, metrics, model, figure)
 #   with `return_sequences=True` turn a window of 5 integers into its first 2: 99.76% of
 #   2100 held-out windows right after 2 passes over 21,000 windows (LSTM(48), batch 128).
 # - The encoder's vector must carry every integer to echo, so the recipe grows with
-#   `n_out` (24 units and 200 + 3 x vocab sequences per integer) and stops when the
-#   validation split reaches 99.7%; `tests/test_echo_partial.py` sweeps the checked range.
+#   `n_out` (24 units and 200 + 3 x vocab sequences per integer, 500 at least) and stops
+#   when the validation split reaches 99.7%; `tests/test_echo_partial.py` sweeps the
+#   checked range.
 # - The tutorial's stateful LSTM does nothing here: with one sequence per batch and a
 #   reset after every batch, it trains to exactly the same weights as a stateless one
 #   (largest difference 0.0 after 20 updates; 2.4e-2 once the state is carried).
