@@ -5,9 +5,10 @@ writes the same 5 integers back, one per time step: [86, 81, 88, 1, 23] -> [86, 
 
 You will learn how to turn integer sequences into one-hot windows, how `return_sequences=True`
 plus a Dense layer gives one prediction per time step, how to train until a validation split
-reaches a target, and how the original stateful recipe (500 `fit` calls with a state reset
-after each) is written as one `fit` call with a reset callback.
-Run time: RUNTIME_PLACEHOLDER
+reaches a target, and how to write the original stateful recipe (500 `fit` calls with a
+state reset after each) as one `fit` call with a reset callback.
+Run time: training stops after 1 pass over 5,250 windows, 20-46x sooner than the original
+500-`fit` loop timed in the same process (TensorFlow, 2 CPU cores busy with other jobs: 7-17 s).
 """
 
 # %% [markdown]
@@ -189,11 +190,10 @@ print(f"one window: {splits['train'][0][0].tolist()} -> {splits['train'][1][0].t
 # every time step with the same weights. A `Dense` layer given a 3-D tensor already does
 # exactly that, and has since Keras 2.0: its kernel multiplies the last axis and the other
 # axes come along. The two give identical outputs for identical weights (`tests/test_echo_full.py`
-# checks it); `--time-distributed` builds the wrapped one. In Keras 3.15 the wrapper loops
-# over the 5 steps in Python when the graph is built; timing 4 alternating fits of each on
-# the default data (TensorFlow, a busy 2-core machine) showed no difference beyond the noise
-# (median wrapped/plain 0.75, single fits varying 3x), so we use the plain Dense because it
-# is shorter, not because it is faster.
+# checks it); `--time-distributed` builds the wrapped one. Keras 3.15's wrapper loops over
+# the steps in Python when the graph is built; 4 alternating fits of each on the default
+# data (TensorFlow, a busy 2-core machine) differed by no more than the noise (median
+# wrapped/plain 0.75, single fits varying 3x), so we use the plain Dense as the shorter one.
 #
 # A stateful LSTM keeps its state from one batch to the next, so Keras must know the batch
 # size when the model is built: the input is then `keras.Input(batch_shape=...)`. With
@@ -372,7 +372,16 @@ write_outputs(args, metrics, keras.Model(model.inputs, model.outputs, name="echo
 # %% [markdown]
 # ## What we learned
 #
-# LEARNED_PLACEHOLDER
+# From the default run (seed 7, TensorFlow, 2 shared CPU cores) unless said otherwise:
+#
+# - An LSTM with `return_sequences=True` and a `Dense` on its 3-D output gives one prediction
+#   per step: 99.90% of 2,100 held-out windows echoed whole (99.98% of single integers).
+# - Training until a validation split reaches the target makes one recipe serve many shapes:
+#   the default stopped after 1 pass over 5,250 windows, and every point of the test sweep
+#   (--window 1..10, --vocab 10..200, 13 runs) reached 99.5% on the test set.
+# - The original stateful recipe is one `fit(batch_size=7, shuffle=False)` call with a callback
+#   that resets the state where each sequence ends: `--recipe tutorial` echoed 100.00%.
+# - One-hot classes beat one number per step: regression reached 59.76% in the same budget.
 
 # %% [markdown]
 # ## Try next

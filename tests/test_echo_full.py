@@ -163,11 +163,11 @@ def test_pad_gives_every_position_a_window():
 
 
 def test_regression_framing_claims():
-    """One number per step: far fewer weights, and (see the script's "Variations") it does
-    not reach the target within the fast recipe's budget."""
-    metrics = run_main("echo_full.py", "--framing", "regression", *QUIET)
-    assert metrics["parameters"] < 10_000 and metrics["per_position_accuracy"]
-    assert not metrics["reached_target"] and metrics["sequence_accuracy"] < TARGET
+    """One number per step: far fewer weights, and (see the script's "Variations") far from
+    the target after 5 passes, where the classes framing needs 1."""
+    metrics = run_main("echo_full.py", "--framing", "regression", "--epochs", "5", *QUIET)
+    assert metrics["parameters"] < 10_000 and metrics["epochs_run"] == 5
+    assert not metrics["reached_target"] and metrics["sequence_accuracy"] < 0.9
 
 
 def test_notebook_kernel_arguments_are_ignored(monkeypatch):
@@ -190,3 +190,13 @@ def test_default_recipe_reaches_target_over_the_checked_range(window, vocab, see
     metrics = run_main("echo_full.py", "--window", window, "--vocab", vocab, "--seed", seed, *QUIET)
     assert metrics["reached_target"], metrics
     assert metrics["sequence_accuracy"] >= TARGET, metrics
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("window", [15, 20])
+def test_longer_echoes_still_reach_the_target_in_one_pass(window):
+    """The script's "Longer echoes" paragraph: the full echo needs no memory of earlier
+    steps, so windows beyond the checked range still reach the target after 1 pass."""
+    metrics = run_main("echo_full.py", "--window", window, *QUIET)
+    assert metrics["reached_target"] and metrics["epochs_run"] == 1
+    assert metrics["sequence_accuracy"] >= TARGET
