@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_main
+from conftest import ROOT, run_main, run_script
 
 SMOKE_ARGS = ["--epochs", "1", "--examples", "2"]
 BAD_INPUTS = [
@@ -168,6 +168,13 @@ def test_regression_framing_claims():
     metrics = run_main("echo_full.py", "--framing", "regression", "--epochs", "5", *QUIET)
     assert metrics["parameters"] < 10_000 and metrics["epochs_run"] == 5
     assert not metrics["reached_target"] and metrics["sequence_accuracy"] < 0.9
+
+
+def test_help_states_the_checked_range():
+    result = run_script("echo_full.py", "--help")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "--window 1..10 and --vocab 10..200" in " ".join(result.stdout.split())
+    assert "reaches 99.5% (fast: 20" in " ".join(result.stdout.split())
 
 
 def test_notebook_kernel_arguments_are_ignored(monkeypatch):
