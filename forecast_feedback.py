@@ -32,6 +32,8 @@ shared with other jobs, so wall time said little there).
 # ## Setup
 
 # %%
+import warnings
+
 import common  # first: it quiets TensorFlow's start-up notes and picks a backend
 import keras
 import numpy as np
@@ -155,7 +157,7 @@ forecasts = {"last-value": last_value(history, args.horizon),
 
 def rmse_per_step(forecast):
     """Root mean squared error over the test series, one value per step ahead."""
-    return np.sqrt(np.mean((forecast - future) ** 2, axis=0))
+    return np.sqrt(np.mean((forecast.astype("float64") - future) ** 2, axis=0))
 
 
 for name, forecast in forecasts.items():
@@ -208,7 +210,9 @@ if "feedback" in args.methods:
 def train_model(name, x, y, x_val, y_val, batch_size):
     early = keras.callbacks.EarlyStopping(patience=RECIPE["patience"], min_delta=RECIPE["min_delta"],
                                           restore_best_weights=True)
-    with Timer() as timer:
+    with Timer() as timer, warnings.catch_warnings():
+        # On JAX, Keras 3.15 copies the best weights in a way NumPy 2 warns about; not ours to fix.
+        warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
         fitted = models[name].fit(x, y, batch_size=batch_size, epochs=args.epochs, shuffle=True,
                                   validation_data=(x_val, y_val), verbose=fit_verbosity(args.quiet),
                                   callbacks=[early, keras.callbacks.TerminateOnNaN()])
@@ -268,7 +272,8 @@ def forecast_return_state(model, history, horizon):
 
 def forecast_stateful(model, history, horizon):
     stateful = build_model(args.units, stateful=True, batch_size=len(history))
-    stateful.set_weights(model.get_weights())
+    for copy, trained in zip(stateful.weights, model.weights):  # the same layers, in order
+        copy.assign(trained.value)
     stateful.get_layer("lstm").reset_state()
     step, steps = stateful(history)[:, -1:], []  # warm-up: read the known values
     for _ in range(horizon):
