@@ -17,17 +17,28 @@ the time is extrapolated linearly (each call does the same work); the table says
 
 import argparse
 import importlib
+import importlib.util
 import json
 import os
 import platform
 import subprocess
 import sys
 import time
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- results: begin -->", "<!-- results: end -->"
+# The backends timed by default: TensorFlow and JAX, where installed (Python 3.14 has no
+# TensorFlow wheel).
+DEFAULT_BACKENDS = ",".join(b for b in ("tensorflow", "jax") if importlib.util.find_spec(b))
+
+
+def _version(package: str) -> str:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
 
 
 def _bilstm(m):
@@ -103,8 +114,9 @@ def table(rows: list[dict]) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--backends", default="tensorflow,jax",
-                        help="comma list of Keras backends (default: tensorflow,jax)")
+    parser.add_argument("--backends", default=DEFAULT_BACKENDS,
+                        help="comma list of Keras backends (default: those of tensorflow,jax "
+                             f"installed here: {DEFAULT_BACKENDS})")
     parser.add_argument("--tasks", default=",".join(TASKS),
                         help=f"comma list of tasks (default: all: {','.join(TASKS)})")
     parser.add_argument("--full", action="store_true",
@@ -134,7 +146,7 @@ def main(argv=None) -> None:
             print(done.stderr[-3000:], file=sys.stderr)
             sys.exit(f"benchmark worker failed on {backend}")
         rows += [json.loads(line[4:]) for line in done.stdout.splitlines() if line.startswith("ROW ")]
-    versions = ", ".join(f"{name} {version(name)}" for name in ("keras", "tensorflow", "jax"))
+    versions = ", ".join(f"{name} {_version(name)}" for name in ("keras", "tensorflow", "jax"))
     header = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU cores "
               f"({platform.machine()}), Python {platform.python_version()}, {versions}; "
               f"whole run {time.perf_counter() - start:.0f} s.")
