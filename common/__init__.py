@@ -60,17 +60,17 @@ def _stop(message: str) -> NoReturn:
     raise SystemExit(2)
 
 
-def _problem_with(backend: str, where: str) -> str | None:
-    """Why ``backend`` (named by ``where``) cannot train these tutorials, or None."""
+def _problem_with(backend: str, where: str, instead: str) -> str | None:
+    """Why ``backend`` (named by ``where``) cannot train these tutorials, or None;
+    ``instead`` says how to choose another."""
     choices = "use one of " + ", ".join(BACKENDS)
     if backend in ("numpy", "openvino"):
         return f"{where}: Keras' {backend} backend cannot train models; {choices}"
     if backend not in BACKENDS:
         return f"{where} is not a Keras backend; {choices}"
     if not backend_installed(backend):
-        package = "jax" if backend == "jax" else backend
         return (f"{where} asks for {_BACKEND_NAMES[backend]}, which is not installed: "
-                f"pip install {package}, or unset KERAS_BACKEND to use an installed backend")
+                f"pip install {backend}, or {instead}")
     return None
 
 
@@ -87,7 +87,8 @@ def choose_backend() -> str:
     """
     chosen = os.environ.get("KERAS_BACKEND")
     if chosen:  # an empty KERAS_BACKEND counts as unset, as in Keras
-        problem = _problem_with(chosen, f"KERAS_BACKEND={chosen}")
+        problem = _problem_with(chosen, f"KERAS_BACKEND={chosen}",
+                                "unset KERAS_BACKEND to use an installed backend")
         if problem:
             _stop(problem)
         return chosen
@@ -95,7 +96,8 @@ def choose_backend() -> str:
     # Keras writes "tensorflow" into a new keras.json itself, the first time it is imported
     # anywhere on the machine, so that value is no one's choice: treat it as unset.
     if configured and configured != "tensorflow":
-        problem = _problem_with(configured, f'"backend": "{configured}" in {config_path}')
+        problem = _problem_with(configured, f'"backend": "{configured}" in {config_path}',
+                                "set KERAS_BACKEND to an installed backend")
         if problem:
             _stop(problem)
         return configured
