@@ -119,21 +119,21 @@ def test_without_tensorflow_a_script_runs_on_jax_and_says_so(tmp_path):
 # --- the requirement files -----------------------------------------------------------------
 
 def _requirements(name):
-    """{package: (specifier, marker or None)} of a requirements file's own lines."""
-    found = {}
+    """[(package, requirement, marker or None)] of a requirements file's own lines."""
+    found = []
     for line in (ROOT / name).read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if line and not line.startswith("-"):
             requirement, _, marker = (part.strip() for part in line.partition(";"))
             package = re.match(r"[A-Za-z0-9_.-]+", requirement).group()
-            found[package] = (requirement, marker or None)
+            found.append((package, requirement, marker or None))
     return found
 
 
 @pytest.mark.parametrize("python", ["3.10", "3.11", "3.12", "3.13", "3.14", "3.15"])
 def test_requirements_install_exactly_one_backend_on_every_python(python):
     """TensorFlow where it publishes wheels (3.10-3.13 for 2.21), JAX on newer Pythons."""
-    backends = [package for package, (_, marker) in _requirements("requirements.txt").items()
+    backends = [package for package, _, marker in _requirements("requirements.txt")
                 if package in common.BACKENDS
                 and (marker is None or Marker(marker).evaluate({"python_version": python}))]
     assert backends == (["tensorflow"] if python < "3.14" else ["jax"])
@@ -141,9 +141,10 @@ def test_requirements_install_exactly_one_backend_on_every_python(python):
 
 def test_tensorflow_free_requirements_are_requirements_txt_minus_tensorflow():
     """requirements-notf.txt (what CI's TensorFlow-free step installs) stays in step with
-    requirements.txt: the same packages and versions, JAX on every Python, no TensorFlow."""
-    everywhere = {package: requirement for package, (requirement, _)
-                  in _requirements("requirements.txt").items() if package != "tensorflow"}
-    notf = {package: requirement for package, (requirement, marker)
-            in _requirements("requirements-notf.txt").items() if marker is None}
-    assert notf == {**everywhere, "pytest": notf.get("pytest")} and "pytest" in notf
+    requirements.txt: the same lines but TensorFlow's, JAX on every Python, and pytest."""
+    expected = [(package, requirement, None if package == "jax" else marker)
+                for package, requirement, marker in _requirements("requirements.txt")
+                if package != "tensorflow"]
+    notf = [line for line in _requirements("requirements-notf.txt") if line[0] != "pytest"]
+    assert sorted(notf, key=str) == sorted(expected, key=str)
+    assert "pytest" in [package for package, _, _ in _requirements("requirements-notf.txt")]
