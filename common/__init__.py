@@ -68,6 +68,7 @@ _import_keras_without_startup_logs()
 
 from common import backend_fixes  # noqa: E402,F401  (backend bugs' work-arounds, on import)
 
+
 def _quiet_retracing_warning() -> None:
     """Filter one TensorFlow warning out of its logger, by message.
 
