@@ -260,9 +260,10 @@ models.get("stateful", models[args.experiments[-1]]).summary()  # batch 1 is bui
 # lay out all the passes as one long data set, each pass in a new random order (what
 # `fit(shuffle=True)` does every epoch) or in alphabet order, and fit it once, unshuffled.
 # `steps_per_execution=25` (compile, above) then runs 25 updates per compiled call instead of
-# one on TensorFlow and JAX. PyTorch accepts only 1, so there it runs one update per call; on
-# TensorFlow, 1 made the six experiments train 1.8-2.6 times slower in our runs (195 s against 75
-# and 109 s, seed 7, a 2-core machine busy with other jobs), so we keep 25 where we may.
+# one on TensorFlow and JAX. PyTorch accepts only 1, so there it runs one update per call.
+# On TensorFlow, 1 made the six experiments train 1.8-2.6 times slower in our runs (195 s
+# against 75 and 109 s, seed 7, a 2-core machine busy with other jobs), so we keep 25 where
+# the backend allows it.
 # (The accuracy on Keras' progress line is a mean over the whole run, first passes included,
 # so it reads lower than the trained model's.)
 #
