@@ -166,3 +166,21 @@ if "keras" not in sys.modules:  # once Keras is imported, its backend is fixed
 _import_keras_without_startup_logs()
 
 from common import backend_fixes  # noqa: E402,F401  (backend bugs' work-arounds, on import)
+
+
+def _quiet_retracing_warning() -> None:
+    """Filter one TensorFlow warning out of its logger, by message.
+
+    A script that trains several models one after another (stateful_alphabet.py's
+    experiments, a quick run of any script comparing models) traces a new step function for
+    each model, and TensorFlow then logs "5 out of the last 5 calls to <function ...>
+    triggered tf.function retracing". That is expected and not the reader's to fix; every
+    other TensorFlow message still shows.
+    """
+    import logging
+
+    logging.getLogger("tensorflow").addFilter(
+        lambda record: "triggered tf.function retracing" not in record.getMessage())
+
+
+_quiet_retracing_warning()
