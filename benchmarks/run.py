@@ -70,6 +70,11 @@ TASKS = {
                               "fraction": 0.25, "target": 10},
     "stateful_alphabet": {"args": ["--experiments", "stateful"], "ours": _stateful,
                           "fraction": 0.1, "target": 5},
+    # The question's window model; its original (100 fit calls of batch 1) is far too slow to
+    # run whole, and no issue set a target: the table shows the ratio only.
+    "forecast_feedback": {"args": ["--methods", "window"],
+                          "ours": lambda m: (m["methods"]["window"]["train_seconds"], None),
+                          "fraction": 0.0005, "target": None},
 }
 
 
@@ -116,7 +121,10 @@ HEADLINES = {
         _dig(m, "train_seconds") or sum(e.get("train_seconds", 0)
                                         for e in (_dig(m, "experiments") or {}).values()),
         _dig(m, "experiments", "stateful", "accuracy")),
-    "lstm_shapes": lambda m: ("shape checks only, no accuracy", _dig(m, "train_seconds"), None),
+    "lstm_shapes": lambda m: ("shape checks only, no training", _dig(m, "seconds"), None),
+    "forecast_feedback": lambda m: (
+        "feedback model, RMSE 1 step ahead; seconds: all models", _dig(m, "train_seconds"),
+        f"RMSE {_dig(m, 'methods', 'feedback', 'rmse_per_step')[0]:.3f}"),
 }
 
 
@@ -166,7 +174,9 @@ def table(rows: list[dict]) -> str:
     for r in rows:
         accuracy = "not measured" if r["accuracy"] is None else f"{100 * r['accuracy']:.2f}%"
         speedup = ""
-        if "speedup" in r:
+        if "speedup" in r and r["target"] is None:
+            speedup = f"{r['speedup']:.0f}x (no target)"
+        elif "speedup" in r:
             verdict = "met" if r["speedup"] >= r["target"] else "**missed**"
             speedup = f"{r['speedup']:.1f}x ({r['target']}x, {verdict})"
         lines.append(f"| {r['task']} | {r['recipe']} | {r['backend']} | {r['seconds']:.1f} | "
@@ -189,7 +199,8 @@ def backend_table(rows: list[dict], backends: list[str]) -> str:
             elif "error" in cell:
                 row.append(f"fails: {cell['error']}")
             else:
-                accuracy = "" if cell["accuracy"] is None else f", {100 * cell['accuracy']:.2f}%"
+                accuracy = ("" if cell["accuracy"] is None else f", {cell['accuracy']}"
+                            if isinstance(cell["accuracy"], str) else f", {100 * cell['accuracy']:.2f}%")
                 seconds = "?" if cell["seconds"] is None else f"{cell['seconds']:.1f} s"
                 row.append(seconds + accuracy)
         lines.append("| " + " | ".join(row) + " |")

@@ -13,7 +13,106 @@ lives here, written once:
 - ``common.plots``: the pictures ``--plot`` draws.
 """
 
+import importlib.util
+import json
 import os
+import sys
+from typing import NoReturn
+
+# Keras reads its backend once, when it is first imported: KERAS_BACKEND if set, else the
+# "backend" in ~/.keras/keras.json, else TensorFlow. These tutorials train on three of them.
+BACKENDS = ("tensorflow", "jax", "torch")
+# What each backend needs installed: JAX is two packages (jaxlib holds the compiled part).
+_BACKEND_MODULES = {"tensorflow": ("tensorflow",), "jax": ("jax", "jaxlib"), "torch": ("torch",)}
+_BACKEND_NAMES = {"tensorflow": "TensorFlow", "jax": "JAX", "torch": "PyTorch"}
+
+
+def backend_installed(backend: str) -> bool:
+    """Whether ``backend``'s packages are installed, found without importing them (importing
+    TensorFlow alone takes seconds)."""
+    return all(importlib.util.find_spec(module) is not None
+               for module in _BACKEND_MODULES[backend])
+
+
+def _keras_config_backend() -> tuple[str | None, str]:
+    """The backend Keras' config file names, and the file's path, found the way Keras 3
+    finds it: $KERAS_HOME/keras.json, else ~/.keras/keras.json (/tmp/.keras when the home
+    folder is not writable). (None, path) when there is no file or it names no backend."""
+    if "KERAS_HOME" in os.environ:
+        folder = os.environ["KERAS_HOME"]
+    else:
+        home = os.path.expanduser("~")
+        folder = os.path.join(home if os.access(home, os.W_OK) else "/tmp", ".keras")
+    path = os.path.expanduser(os.path.join(folder, "keras.json"))
+    try:
+        with open(path) as file:
+            config = json.load(file)
+    except (OSError, ValueError):
+        return None, path
+    backend = config.get("backend") if isinstance(config, dict) else None
+    return (backend or None), path
+
+
+def _stop(message: str) -> NoReturn:
+    """One argparse-style error line, exit status 2, as for a bad flag."""
+    prog = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else "python"
+    print(f"{prog}: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _problem_with(backend: str, where: str, instead: str) -> str | None:
+    """Why ``backend`` (named by ``where``) cannot train these tutorials, or None;
+    ``instead`` says how to choose another."""
+    choices = "use one of " + ", ".join(BACKENDS)
+    if backend in ("numpy", "openvino"):
+        return f"{where}: Keras' {backend} backend cannot train models; {choices}"
+    if backend not in BACKENDS:
+        return f"{where} is not a Keras backend; {choices}"
+    if not backend_installed(backend):
+        return (f"{where} asks for {_BACKEND_NAMES[backend]}, which is not installed: "
+                f"pip install {backend}, or {instead}")
+    return None
+
+
+def choose_backend() -> str:
+    """Check the backend Keras will use, or pick one when nothing chose it and TensorFlow,
+    Keras' default, is not installed; returns its name.
+
+    A newcomer on a Python that TensorFlow publishes no wheel for (3.14) gets JAX from
+    requirements.txt and should not have to know about backends: with KERAS_BACKEND unset
+    we set it to JAX (or PyTorch, if JAX is missing too) before Keras is imported, and say
+    so in one line. A backend someone chose (KERAS_BACKEND, keras.json) is kept; a name
+    Keras does not know, or a backend that is not installed, stops with one error line
+    instead of a traceback from inside Keras.
+    """
+    chosen = os.environ.get("KERAS_BACKEND")
+    if chosen:  # an empty KERAS_BACKEND counts as unset, as in Keras
+        problem = _problem_with(chosen, f"KERAS_BACKEND={chosen}",
+                                "unset KERAS_BACKEND to use an installed backend")
+        if problem:
+            _stop(problem)
+        return chosen
+    configured, config_path = _keras_config_backend()
+    # Keras writes "tensorflow" into a new keras.json itself, the first time it is imported
+    # anywhere on the machine, so that value is no one's choice: treat it as unset.
+    if configured and configured != "tensorflow":
+        problem = _problem_with(configured, f'"backend": "{configured}" in {config_path}',
+                                "set KERAS_BACKEND to an installed backend")
+        if problem:
+            _stop(problem)
+        return configured
+    if backend_installed("tensorflow"):
+        return "tensorflow"
+    for fallback in ("jax", "torch"):
+        if backend_installed(fallback):
+            os.environ["KERAS_BACKEND"] = fallback
+            print(f"TensorFlow is not installed: using the {_BACKEND_NAMES[fallback]} backend "
+                  f"(set KERAS_BACKEND to one of {', '.join(BACKENDS)} to choose)",
+                  file=sys.stderr, flush=True)
+            return fallback
+    _stop("no Keras backend is installed (TensorFlow, JAX or PyTorch): "
+          "pip install -r requirements.txt")
+
 
 # TensorFlow's C++ core logs notes a tutorial reader does not need (CPU features, missing
 # CUDA, a harmless tf.data attribute mismatch in TF 2.21 at every fit). Level 3 keeps them
@@ -34,7 +133,6 @@ def _import_keras_without_startup_logs() -> None:
     hide them. We send the C++ standard error to a file during the import and pass on
     every line except those known notes, so a real error or warning still shows.
     """
-    import sys
     import tempfile
 
     if "keras" in sys.modules:
@@ -49,11 +147,10 @@ def _import_keras_without_startup_logs() -> None:
             # Keras uses TensorFlow on every backend when it is installed (tf.data feeds
             # fit and predict on JAX too), so load it now, while the notes are filtered.
             # Looking for GPUs logs an error on machines without a CUDA driver: do it now.
-            try:
+            # Without TensorFlow, Keras feeds fit and predict from NumPy itself.
+            if backend_installed("tensorflow"):
                 import tensorflow as tf
-            except ImportError:
-                pass
-            else:
+
                 tf.config.list_physical_devices()
         finally:
             os.dup2(saved, 2)
@@ -64,6 +161,26 @@ def _import_keras_without_startup_logs() -> None:
                     sys.stderr.write(line)
 
 
+if "keras" not in sys.modules:  # once Keras is imported, its backend is fixed
+    choose_backend()
 _import_keras_without_startup_logs()
 
 from common import backend_fixes  # noqa: E402,F401  (backend bugs' work-arounds, on import)
+
+
+def _quiet_retracing_warning() -> None:
+    """Filter one TensorFlow warning out of its logger, by message.
+
+    A script that trains several models one after another (stateful_alphabet.py's
+    experiments, a quick run of any script comparing models) traces a new step function for
+    each model, and TensorFlow then logs "5 out of the last 5 calls to <function ...>
+    triggered tf.function retracing". That is expected and not the reader's to fix; every
+    other TensorFlow message still shows.
+    """
+    import logging
+
+    logging.getLogger("tensorflow").addFilter(
+        lambda record: "triggered tf.function retracing" not in record.getMessage())
+
+
+_quiet_retracing_warning()

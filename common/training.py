@@ -218,18 +218,22 @@ class Timer:
         return False
 
 
+@keras.saving.register_keras_serializable(package="lstm_tutorials")
 def sequence_accuracy(y_true, y_pred):
     """Keras metric: 1 for each sample whose predicted class is right at EVERY step, else 0.
 
     ``y_true`` holds class numbers, shape (batch, steps); ``y_pred`` class probabilities,
-    shape (batch, steps, classes). Keras averages it over the samples, so it logs the share
-    of whole sequences right (``sequence_accuracy``, and ``val_sequence_accuracy`` on the
-    validation data), where Keras' own ``accuracy`` counts single steps.
+    shape (batch, steps, classes). Keras averages it, so it logs the share of whole
+    sequences right (``sequence_accuracy``, and ``val_sequence_accuracy`` on the validation
+    data), where Keras' own ``accuracy`` counts single steps. The sample's value is repeated
+    at each of its steps, so a mask (``Masking``) can weigh steps as Keras does for its own
+    metrics; registered, so a saved model that was compiled with it loads again.
     """
     ops = keras.ops
     predicted = ops.argmax(y_pred, axis=-1)
     right = ops.equal(ops.cast(predicted, "int32"), ops.cast(y_true, "int32"))
-    return ops.cast(ops.all(right, axis=-1), "float32")
+    whole = ops.all(right, axis=-1, keepdims=True)
+    return ops.cast(ops.broadcast_to(whole, ops.shape(right)), "float32")
 
 
 class StopAtTarget(keras.callbacks.Callback):

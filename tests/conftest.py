@@ -21,6 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# Before any test module imports Keras: common picks the backend (JAX where TensorFlow is
+# not installed) and quiets TensorFlow's start-up notes, as it does for the scripts.
+import common  # noqa: E402, F401
+
 
 def run_script(script: str, *args: str, timeout: float = 600, env: dict | None = None):
     """Run ``python script args...`` from the repo root, as a user would; returns the

@@ -25,10 +25,8 @@ BACKENDS = ["jax", pytest.param("torch", marks=needs_torch)]
 
 # Scripts that cannot run on torch yet, and why. Strict: once a script is fixed, its test
 # fails (XPASS) until its line here goes.
-TORCH_PENDING = {
-    "stateful_alphabet.py": "the script compiles with steps_per_execution > 1, which the "
-                            "torch backend refuses ('steps_per_execution must be 1')",
-}
+# Scripts that cannot run on torch yet, with why (a strict xfail: it fails once they can).
+TORCH_PENDING = {}
 
 
 @pytest.mark.parametrize("script", SCRIPTS)

@@ -209,7 +209,17 @@ def test_sequence_accuracy_counts_whole_sequences():
     y_true = np.array([[1, 0], [1, 1], [0, 0]])
     probabilities = keras.utils.to_categorical(np.array([[1, 0], [1, 0], [0, 0]]), 2)
     value = keras.ops.convert_to_numpy(training.sequence_accuracy(y_true, probabilities))
-    np.testing.assert_array_equal(value, [1, 0, 1])
+    np.testing.assert_array_equal(value, [[1, 1], [0, 0], [1, 1]])  # each sample's, per step
+
+
+def test_a_model_compiled_with_sequence_accuracy_saves_and_loads(tmp_path):
+    inputs = keras.Input(shape=(2, 3))
+    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(inputs))
+    model.compile(loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy", training.sequence_accuracy])
+    model.fit(np.zeros((4, 2, 3)), np.zeros((4, 2)), verbose=0)
+    cli.atomic_write(tmp_path / "m.keras", cli.save_model(model))
+    assert isinstance(keras.saving.load_model(tmp_path / "m.keras"), keras.Model)
 
 
 def test_run_script_returns_metrics_and_passes_flags(tmp_path):

@@ -34,10 +34,15 @@ def caption(metrics: dict) -> str:
             f"{exp} {pct(s['accuracy'])} ({pct(s['tutorial_accuracy'])})"
             for exp, s in metrics["experiments"].items()) + "."
     if name == "lstm_shapes":
-        stateful = metrics["stateful"]
+        stateful, windows = metrics["stateful"], metrics["windows"]
         return (f"Stateful batches vs the whole sequence: largest difference "
                 f"{stateful['max_abs_difference']:.1e}; resetting every batch: "
-                f"{stateful['reset_difference']:.2f}.")
+                f"{stateful['reset_difference']:.2f}; the last {metrics['timesteps']}-step "
+                f"window vs the whole sequence: {windows['last_window_difference']:.2f}.")
+    if name == "forecast_feedback":
+        return "RMSE 1 / 10 steps ahead: " + "; ".join(
+            f"{n} {v['rmse_per_step'][0]:.3f} / {v['rmse_per_step'][min(9, len(v['rmse_per_step']) - 1)]:.3f}"
+            for n, v in metrics["methods"].items()) + "."
     return ""
 
 
