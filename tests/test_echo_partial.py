@@ -180,9 +180,7 @@ def test_other_shape_trains_and_saves(tmp_path):
                        "--vocab", "20", "--epochs", "2", *QUIET, "--save", saved)
     assert (metrics["n_in"], metrics["n_out"]) == (4, 3)
     assert metrics["test_windows"] % 9 == 0 and len(metrics["per_position_accuracy"]) == 3
-    # compile=False: the custom metric (common.training.sequence_accuracy) is not registered
-    # as serializable, so loading it compiled needs custom_objects.
-    assert keras.saving.load_model(saved, compile=False).output_shape == (None, 3, 20)
+    assert keras.saving.load_model(saved).output_shape == (None, 3, 20)
 
 
 # The checked range: --n-in 2..8 with --n-out 1..ceil(n_in / 2), --vocab 10..100. Its
