@@ -23,7 +23,6 @@ BAD_INPUTS = [
     (["--learning-rate", "-inf"], "argument --learning-rate"),
     (["--length", "five"], "argument --length"),
     (["--data", "sorted"], "argument --data"),
-    (["--data", "consecutive", "--length", "8", "--vocab", "5"], "argument --data"),
     (["--lessons", "per-step,per-step"], "argument --lessons"),
     (["--lessons", "masking"], "argument --lessons"),
     # Values that parse but cannot train: the one-hot data would not fit in memory.
