@@ -266,13 +266,15 @@ class StopAtTarget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+@keras.saving.register_keras_serializable(package="lstm_tutorials")
 class MinPositionAccuracy(keras.metrics.Metric):
     """Keras metric: the accuracy of the WORST output step, for targets of shape (batch, steps).
 
     It counts the right predictions at each step over the whole epoch (or validation set)
     and reports the lowest of those per-step accuracies, so ``val_min_position_accuracy``
     >= 0.99 means "99% right at every position". Keras' own ``accuracy`` averages the steps,
-    so one hopeless step among ten would still read 90%.
+    so one hopeless step among ten would still read 90%. A model compiled with it loads with
+    ``keras.saving.load_model`` once this module is imported (or with ``compile=False``).
     """
 
     def __init__(self, steps: int, name: str = "min_position_accuracy", **kwargs):
