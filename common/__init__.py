@@ -65,3 +65,5 @@ def _import_keras_without_startup_logs() -> None:
 
 
 _import_keras_without_startup_logs()
+
+from common import backend_fixes  # noqa: E402,F401  (backend bugs' work-arounds, on import)

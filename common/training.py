@@ -45,7 +45,8 @@ def stateful_layers(model: keras.Model) -> list:
 
 
 def reset_model_state(model: keras.Model) -> None:
-    """Zero the state of every stateful layer: Keras 3's ``model.reset_states()``.
+    """Zero the state of every stateful layer: what Keras 2's ``model.reset_states()`` did
+    (Keras 3 models have no such method; each stateful layer has ``reset_state()``).
 
     Safe inside ``fit``/``predict`` callbacks on every backend. On JAX the loop keeps the
     variables' values in its own state and writes them back only at the end, so a plain
@@ -64,8 +65,9 @@ def track_state_variables(model: keras.Model, track: bool = True) -> None:
     An RNN layer creates its state variables untracked, so they are not among the
     model's ``non_trainable_variables``. TensorFlow updates them in place anyway; JAX's
     jitted steps only thread tracked variables from batch to batch, so on JAX every batch
-    would start from a zero state and the state would never be written back. Tracking
-    them fixes both; but tracked, they would also show up in ``get_weights()`` and in a
+    would read the state as the value it had when the step was traced (zeros, unless it was
+    set before), the state would never be written back, and a later ``reset_state()``
+    would change nothing the step sees. Tracking them fixes all three; but tracked, they would also show up in ``get_weights()`` and in a
     saved file, so ``ResetStatesEvery`` tracks them only while ``fit``, ``evaluate`` or
     ``predict`` runs and ``track=False`` undoes it. Does nothing on other backends.
     """
