@@ -215,12 +215,12 @@ for kind, model in models.items():
 # One `fit` call per model over all the training sequences, shuffled, in large batches,
 # with the validation set checked after every epoch. `StopAtTarget` ends training when
 # `val_min_position_accuracy` reaches `STOP_AT` (or at once if the loss becomes NaN).
-# The question's answer trained a Bidirectional LSTM(100) in a loop of `fit` calls, each
-# on the 496 windows of a new 500-integer sequence, batch 16: the question's loop ran
-# N = 50,000 such calls (its text says batch 16; its code sets `BATCH_SIZE = 588`, more
-# windows than a call has). `benchmarks/original_reverse_bidirectional.py` times 200 of
-# those calls (6,200 updates): that is this collection's cut, to keep the benchmark short,
-# not the question's count.
+# The question trained in a loop of `fit` calls, each on the 496 windows of a new
+# 500-integer sequence: N = 50,000 calls in its code (its text says batch 16, 31 updates
+# per call; its code sets `BATCH_SIZE = 588`, more than the 496 windows a call has).
+# `benchmarks/original_reverse_bidirectional.py` runs that loop with the answer's
+# Bidirectional LSTM(100), batch 16, and times 200 calls (6,200 updates): 200 is this
+# collection's cut, to keep the benchmark short, not the question's count.
 
 
 # %%
@@ -231,10 +231,10 @@ for kind, model in models.items():
     seed_everything(args.seed)  # the same shuffling for every model
     stops[kind] = StopAtTarget("val_min_position_accuracy", target=STOP_AT)
     print(f"\nTraining {kind}")
+    n = args.samples[kind]  # this model's share of the training sequences
     with Timer() as timer:
-        n = args.samples[kind]
-        model.fit(x_train[:n], y_train[:n], batch_size=args.batch_size, epochs=args.epochs, shuffle=True,
-                  validation_data=(x_val, y_val), callbacks=[stops[kind]],
+        model.fit(x_train[:n], y_train[:n], batch_size=args.batch_size, epochs=args.epochs,
+                  shuffle=True, validation_data=(x_val, y_val), callbacks=[stops[kind]],
                   verbose=fit_verbosity(args.quiet))
     seconds[kind] = timer.seconds
     stop = stops[kind]
@@ -466,8 +466,10 @@ if "per-step" in args.lessons:
 # | `stateful=True` |  9.88% | 10.48% | 68.75% | 33.27% | 18.55% |
 # | stateless       |  9.48% | 11.49% | 98.99% | 96.77% | 95.16% |
 #
-# Neither gets positions 0 and 1 (chance is 10%), and the stateful one does worse on the
-# positions it could get: the carried state is noise to it. The question's answer also
+# Neither gets positions 0 and 1 (chance is 10%): `stateful=True` does not fix the
+# question's symptom. The stateful one also does worse on the positions it could get; it
+# gets its windows unshuffled as well as a state from elsewhere, and this run does not
+# separate the two causes. The question's answer also
 # guessed that related numbers would do better; `--data consecutive` shows it (see
 # "What we learned").
 
