@@ -5,10 +5,11 @@ come out: (samples, timesteps, features) -> (samples, units) or (samples, timest
 
 You will learn what the three axes of an LSTM's input mean and what `units` changes, how
 `return_sequences` gives many-to-one or many-to-many, two ways to get one-to-many, how an
-encoder-decoder outputs a different number of steps than it reads, what `stateful=True`
-really keeps (checked numerically), what `return_state` and `initial_state` pass along,
-and why a Bidirectional LSTM returns twice the units. Nothing is trained.
-Run time: about 10 s on 2 CPU cores, most of it importing TensorFlow.
+encoder-decoder writes a different number of steps than it reads, what `return_state` and
+`initial_state` pass along, why a Bidirectional LSTM returns twice the units, and what
+`stateful=True` keeps: checked numerically, against the whole sequence and against windows.
+Nothing is trained. Run time: about 6 s of CPU time on TensorFlow (4 s of it importing),
+18 s on JAX (measured on a shared 2-core machine).
 """
 
 # %% [markdown]
@@ -25,7 +26,7 @@ Run time: about 10 s on 2 CPU cores, most of it importing TensorFlow.
 # ## Setup
 
 # %%
-import common  # first: it quiets TensorFlow's start-up notes before Keras loads it
+import common  # first: it quiets TensorFlow's start-up notes and picks a backend
 import time
 
 import keras
@@ -33,32 +34,89 @@ import numpy as np
 from keras import layers
 from matplotlib.figure import Figure
 
-from common.cli import int_at_least, make_parser, parse_args, positive_int, print_summary
-from common.cli import write_outputs
-from common.data import TRAIN, make_rng
+from common.cli import int_at_least, make_parser, parse_args, positive_int, print_settings
+from common.cli import print_summary, show_figure, write_outputs
+from common.data import make_rng
 from common.plots import DPI, SIZE
-from common.training import reset_model_state, seed_everything
+from common.training import seed_everything
 
-# Distinct sizes, so every number in a printed shape says which axis it is.
-BATCH, TIMESTEPS, FEATURES, UNITS, OUT_STEPS, CHUNKS = 4, 5, 2, 8, 3, 4
+# %% [markdown]
+# ## Configuration
+#
+# Distinct default sizes, so every number in a printed shape says which axis it is. In a
+# notebook the command line is ignored: write `args = parse(["--units", "3"])` to change them.
+#
+# The checks compare numbers with `np.allclose(rtol=1e-3, atol=1e-3)`, not `==`: two correct
+# float32 computations of one thing can round differently. On recent NVIDIA GPUs, TensorFlow and
+# JAX by default multiply float32 matrices in TF32 (inputs rounded to 10 bits of mantissa), and
+# each shape may get its own kernel, so `Dense` and `TimeDistributed(Dense)`, or one call and
+# four, can differ in the 4th decimal where a CPU gives the same digits. (Our NumPy simulation of
+# TF32 against float32 for these layers, up to 1024 units, differed by at most 3.5e-4.)
+
+# %%
+SIZES = {"batch_size": 4, "timesteps": 5, "features": 2, "units": 8, "out_steps": 3, "chunks": 4}
+STREAM_CHUNKS = 10  # chunks the "too long to hold" demo reads, one at a time
+RTOL = ATOL = 1e-3   # float32 rounding that a GPU meets (see above)
 
 
-def random_input(shapes, rng, *shape, name="input"):
-    """Random float32 numbers of ``shape`` (stand-ins for measurements), recorded under ``name``."""
-    shapes[name] = shape
-    return rng.random(shape, dtype=np.float32)
+def parse(argv=None):
+    helps = {"quiet": "print only the summary, not every section's shapes",
+             "examples": "print N steps of the stateful comparison, from the first batch's last",
+             "plot": "draw the stateful comparison as a PNG line chart at PATH",
+             "save": "save the (untrained) encoder-decoder model to PATH"}
+    parser = make_parser("lstm_shapes.py", __doc__, training=False, helps=helps)
+    add = parser.add_argument
+    add("--batch-size", type=positive_int, default=SIZES["batch_size"],
+        help="samples in every batch (a stateful model is built for exactly this many)")
+    add("--timesteps", type=positive_int, default=SIZES["timesteps"], help="steps per sequence")
+    add("--features", type=positive_int, default=SIZES["features"], help="numbers per step")
+    add("--units", type=positive_int, default=SIZES["units"], help="LSTM units")
+    add("--out-steps", type=positive_int, default=SIZES["out_steps"],
+        help="steps the one-to-many and encoder-decoder models write")
+    add("--chunks", type=int_at_least(2), default=SIZES["chunks"],
+        help="batches the stateful demo cuts its long sequence into")
+    return parse_args(parser, argv)
 
 
-def check(shapes, name, tensor, expected):
-    """Check that ``tensor`` has the ``expected`` shape and record it under ``name``."""
-    shape = tuple(tensor.shape)
-    assert shape == expected, f"{name}: expected shape {expected}, got {shape}"
-    shapes[name] = shape
+args = parse()  # the command line (nothing in a notebook)
+seed_everything(args.seed)
+print_settings(args)
+B, T, F, U, N = args.batch_size, args.timesteps, args.features, args.units, args.out_steps
+rng = make_rng(args.seed)
+start = time.perf_counter()
+sections = {}  # every checked shape and difference, by section: the metrics at the end
+
+
+def record(section, name, value):
+    """Keep ``value`` under ``sections[section][name]`` (the metrics) and print it."""
+    if not args.quiet:
+        print(("" if section in sections else f"\n{section}\n") + f"  {name:<28} "
+              + (f"{value:.1e}" if isinstance(value, float) else str(value)))
+    sections.setdefault(section, {})[name] = value
+
+
+def check(section, name, tensor, expected):
+    """Record ``tensor``'s shape; stop with a clear message if it is not ``expected``."""
+    if tuple(tensor.shape) != expected:
+        raise AssertionError(f"{section}/{name}: expected shape {expected}, "
+                             f"got {tuple(tensor.shape)}")
+    record(section, name, expected)
     return tensor
 
 
-def largest_difference(a, b):
-    return float(np.max(np.abs(keras.ops.convert_to_numpy(a) - keras.ops.convert_to_numpy(b))))
+def random_input(section, *shape, name="input"):
+    """Random float32 numbers of ``shape``: stand-ins for measurements."""
+    return check(section, name, rng.random(shape, dtype=np.float32), shape)
+
+
+def difference(section, name, a, b, same=True):
+    """Record the largest difference between ``a`` and ``b``; if ``same``, stop with a clear
+    message unless they agree up to float32 rounding."""
+    a, b = keras.ops.convert_to_numpy(a), keras.ops.convert_to_numpy(b)
+    record(section, name, float(np.max(np.abs(a - b))))
+    if same and not np.allclose(a, b, rtol=RTOL, atol=ATOL):
+        raise AssertionError(f"{section}/{name}: should agree up to float32 rounding (rtol={RTOL}, "
+                             f"atol={ATOL}), but differ by up to {sections[section][name]:.2e}")
 
 
 # %% [markdown]
@@ -66,59 +124,41 @@ def largest_difference(a, b):
 #
 # A Keras 3 layer can be called on an array directly, which is handy for looking at shapes.
 # `LSTM(units)` turns each sequence into one vector of `units` numbers. `units` is the size
-# of the memory; it is free, not tied to the number of features. Look at the weights:
-# the kernel multiplies the features, the recurrent kernel the previous output, and the
-# `4 * units` columns are the four gates. No weight mentions the number of time steps, so the
-# same layer reads a sequence of any length.
-
+# of the memory; it is free, not tied to the number of features. The kernel multiplies the
+# features, the recurrent kernel the previous output, and the `4 * units` columns are the four
+# gates. No weight mentions the number of time steps, so the same layer reads any length.
 
 # %%
-def input_and_units(rng, batch, timesteps, features, units):
-    shapes = {}
-    lstm = layers.LSTM(units)
-    x = random_input(shapes, rng, batch, timesteps, features)
-    check(shapes, "output", lstm(x), (batch, units))
-    kernel, recurrent_kernel, bias = lstm.weights  # variables: their shapes, no values needed
-    check(shapes, "kernel", kernel, (features, 4 * units))
-    check(shapes, "recurrent_kernel", recurrent_kernel, (units, 4 * units))
-    check(shapes, "bias", bias, (4 * units,))
-    longer = random_input(shapes, rng, batch, 3 * timesteps, features, name="longer_input")
-    check(shapes, "longer_output", lstm(longer), (batch, units))
-    return {"input_and_units": shapes}
-
+x = random_input("input_and_units", B, T, F)
+lstm = layers.LSTM(U)
+check("input_and_units", "output", lstm(x), (B, U))
+kernel, recurrent_kernel, bias = lstm.weights
+check("input_and_units", "kernel", kernel, (F, 4 * U))
+check("input_and_units", "recurrent_kernel", recurrent_kernel, (U, 4 * U))
+check("input_and_units", "bias", bias, (4 * U,))
+longer = random_input("input_and_units", B, 3 * T, F, name="longer_input")
+check("input_and_units", "longer_output", lstm(longer), (B, U))
 
 # %% [markdown]
 # ## Many-to-one and many-to-many
 #
 # Inside, an LSTM always computes one output per step. `return_sequences=False` (the
-# default) keeps only the last one, shape `(samples, units)`: many-to-one, for one answer
-# per sequence, such as tomorrow's price. `return_sequences=True` keeps them all, shape
-# `(samples, timesteps, units)`: many-to-many, one answer per step. A `Dense` layer given
-# that 3-D tensor applies the same weights to every step. `TimeDistributed(Dense)`, which
-# older tutorials use, computes exactly the same numbers (checked below) with a loop over
-# the steps, so it is slower.
-
+# default) keeps only the last one, shape `(samples, units)`: many-to-one, one answer per
+# sequence. `return_sequences=True` keeps them all, `(samples, timesteps, units)`:
+# many-to-many, one answer per step. A `Dense` layer given that 3-D tensor applies the same
+# weights to every step: `TimeDistributed(Dense)`, which older tutorials use, computes the
+# same numbers (checked).
 
 # %%
-def many_to_one(rng, batch, timesteps, features, units):
-    shapes = {}
-    x = random_input(shapes, rng, batch, timesteps, features)
-    last = check(shapes, "lstm", layers.LSTM(units)(x), (batch, units))
-    check(shapes, "output", layers.Dense(1)(last), (batch, 1))  # one number per sequence
-    return {"many_to_one": shapes}
-
-
-def many_to_many(rng, batch, timesteps, features, units):
-    shapes = {}
-    x = random_input(shapes, rng, batch, timesteps, features)
-    steps = check(shapes, "lstm", layers.LSTM(units, return_sequences=True)(x), (batch, timesteps, units))
-    dense = layers.Dense(features)
-    per_step = check(shapes, "output", dense(steps), (batch, timesteps, features))
-    wrapped = layers.TimeDistributed(dense)(steps)  # the same Dense, so the same weights
-    shapes["time_distributed_difference"] = largest_difference(per_step, wrapped)
-    assert shapes["time_distributed_difference"] < 1e-5
-    return {"many_to_many": shapes}
-
+check("many_to_one", "input", x, (B, T, F))
+last = check("many_to_one", "lstm", layers.LSTM(U)(x), (B, U))
+check("many_to_one", "output", layers.Dense(1)(last), (B, 1))  # one number per sequence
+check("many_to_many", "input", x, (B, T, F))
+steps = check("many_to_many", "lstm", layers.LSTM(U, return_sequences=True)(x), (B, T, U))
+dense = layers.Dense(F)
+per_step = check("many_to_many", "output", dense(steps), (B, T, F))
+wrapped = layers.TimeDistributed(dense)(steps)  # the same Dense, so the same weights
+difference("many_to_many", "time_distributed_difference", per_step, wrapped)
 
 # %% [markdown]
 # ## One-to-many, two ways
@@ -126,71 +166,46 @@ def many_to_many(rng, batch, timesteps, features, units):
 # An LSTM needs an input at every step it runs, so one vector cannot make a sequence by
 # itself. The simple way: `RepeatVector(n)` copies the vector to `n` steps.
 #
-# The other way feeds each prediction back as the next input, one step per call. A
+# The other way feeds each output back as the next input, one step per call. A
 # `stateful=True` layer keeps its memory between calls, so each call continues the same
-# sequence. The model's output must have as many features as its input (here a Dense
-# layer ensures it). Starting from several known steps instead of one is forecasting: run the
-# whole known part once (the memory now holds it), then feed back its last prediction.
-# We call the model directly, `model(step)`: on the JAX backend `predict` does not carry
-# the state from one call to the next.
-
+# sequence; its state has one row per sample, so the batch size is part of the model:
+# `keras.Input(batch_shape=...)`, with `None` steps for any length. The output must have as
+# many features as the input (the Dense sees to it). We call the model directly, `model(step)`:
+# on JAX, `predict` does not carry the state from one call to the next.
+# forecast_feedback.py trains this loop to forecast a series.
 
 # %%
-def one_to_many_repeat(rng, batch, timesteps, features, units, out_steps):
-    shapes = {}
-    x = random_input(shapes, rng, batch, features)
-    repeated = check(shapes, "repeated", layers.RepeatVector(out_steps)(x), (batch, out_steps, features))
-    lstm = layers.LSTM(units, return_sequences=True)
-    check(shapes, "output", lstm(repeated), (batch, out_steps, units))
-    return {"one_to_many_repeat": shapes}
+one = random_input("one_to_many_repeat", B, F)
+repeated = check("one_to_many_repeat", "repeated", layers.RepeatVector(N)(one), (B, N, F))
+check("one_to_many_repeat", "output", layers.LSTM(U, return_sequences=True)(repeated), (B, N, U))
 
 
 def build_stateful(batch, features, units, head=None):
-    """LSTM(return_sequences, stateful) [-> head]. The state holds one row per sample, so the
-    batch size is part of the model: `keras.Input(batch_shape=...)`. `None` time steps
-    accepts sequences of any length."""
     inputs = keras.Input(batch_shape=(batch, None, features))
     outputs = layers.LSTM(units, return_sequences=True, stateful=True)(inputs)
     return keras.Model(inputs, head(outputs) if head else outputs)
 
 
-def feed_back(model, step, out_steps):
-    """Call ``model`` ``out_steps`` times, each time on its previous output; a list of steps."""
-    outputs = []
-    for _ in range(out_steps):
-        step = model(step)
-        outputs.append(step)
-    return outputs
-
-
-def one_to_many_feedback(rng, batch, timesteps, features, units, out_steps):
-    shapes, forecast = {}, {}
-    model = build_stateful(batch, features, units, head=layers.Dense(features))
-    reset_model_state(model)  # a new sequence starts from an empty memory
-    first = random_input(shapes, rng, batch, 1, features)
-    check(shapes, "step", model(first), (batch, 1, features))
-    reset_model_state(model)
-    generated = keras.ops.concatenate(feed_back(model, first, out_steps), axis=1)
-    check(shapes, "output", generated, (batch, out_steps, features))
-    reset_model_state(model)
-    known = random_input(forecast, rng, batch, timesteps, features)
-    primed = check(forecast, "primed", model(known), (batch, timesteps, features))
-    # primed[:, -1:] already predicts the first new step; feed it back for the rest.
-    next_step = primed[:, -1:]
-    future = keras.ops.concatenate([next_step, *feed_back(model, next_step, out_steps - 1)], axis=1)
-    check(forecast, "output", future, (batch, out_steps, features))
-    reset_model_state(model)
-    return {"one_to_many_feedback": shapes, "forecast_feedback": forecast}
-
+feedback = build_stateful(B, F, U, head=layers.Dense(F))
+step = random_input("one_to_many_feedback", B, 1, F)
+feedback.layers[1].reset_state()  # empty memory: a new sequence (Keras 2: model.reset_states())
+generated = []
+for _ in range(N):
+    step = feedback(step)  # the model's output is its next input
+    generated.append(step)
+check("one_to_many_feedback", "step", step, (B, 1, F))
+check("one_to_many_feedback", "output", keras.ops.concatenate(generated, axis=1), (B, N, F))
+feedback.layers[1].reset_state()
+if not args.quiet:
+    feedback.summary()
 
 # %% [markdown]
 # ## Many-to-many with different lengths: encoder, RepeatVector, decoder
 #
-# To read 5 steps and write 2 (echo_partial.py echoes the first 2 of 5 one-hot integers:
-# `(21, 5, 100) -> (21, 2, 100)`), an encoder LSTM squeezes the input into one vector,
-# `RepeatVector` makes one copy per output step, and a decoder LSTM with
+# To read 5 steps and write 2 (the original tutorial of echo_partial.py echoes the first 2 of
+# 5 one-hot integers: `(21, 5, 100) -> (21, 2, 100)`), an encoder LSTM squeezes the input into
+# one vector, `RepeatVector` makes one copy per output step, and a decoder LSTM with
 # `return_sequences=True` unrolls them into the output sequence.
-
 
 # %%
 def build_encoder_decoder(timesteps, features, units, out_steps):
@@ -203,124 +218,171 @@ def build_encoder_decoder(timesteps, features, units, out_steps):
     ], name="encoder_decoder")
 
 
-def different_lengths(rng, batch, timesteps, features, units, out_steps):
-    shapes = {}
-    model = build_encoder_decoder(timesteps, features, units, out_steps)
-    x = random_input(shapes, rng, batch, timesteps, features)
-    expected = [(batch, units), (batch, out_steps, units), (batch, out_steps, units),
-                (batch, out_steps, features)]
-    for layer, name, shape in zip(model.layers, ("encoded", "repeated", "decoded", "output"), expected):
-        x = check(shapes, name, layer(x), shape)
-    return {"encoder_decoder": shapes}
-
-
-# %% [markdown]
-# ## Stateful layers: one long sequence in consecutive batches
-#
-# A stateful LSTM starts each batch from the memory the previous batch left, so a long
-# sequence cut into consecutive pieces gives the same outputs as the whole sequence at once.
-# Below, one 20-step sequence is fed whole, then as 4 batches of 5 steps: the largest
-# difference is 0, up to float rounding. `reset_state()` empties the memory: resetting
-# before every piece treats each piece as a new sequence, and the outputs change. Row `i` of
-# every batch continues row `i` of the previous one, which is why the batch size is fixed
-# (the state has shape `(batch, units)`), why training data must not be shuffled, and why
-# the model is built with `keras.Input(batch_shape=...)`.
-
-
-# %%
-def run(model, x, reset=False):
-    """``model(x)`` as a numpy array; ``reset=True`` empties the memory first."""
-    if reset:
-        reset_model_state(model)
-    return keras.ops.convert_to_numpy(model(x))
-
-
-def stateful_batches(rng, batch, timesteps, features, units, chunks):
-    shapes = {}
-    model = build_stateful(batch, features, units)
-    lstm = model.layers[-1]
-    steps = timesteps * chunks
-    sequence = random_input(shapes, rng, batch, steps, features)
-    whole = check(shapes, "output", run(model, sequence, reset=True), (batch, steps, units))
-    pieces = np.split(sequence, chunks, axis=1)
-    check(shapes, "batch", pieces[0], (batch, timesteps, features))
-    reset_model_state(model)
-    in_batches = np.concatenate([run(model, piece) for piece in pieces], axis=1)
-    for i, state in enumerate(lstm.states):  # the hidden and the cell state
-        check(shapes, f"state_{i}", state, (batch, units))
-    restarted = np.concatenate([run(model, piece, reset=True) for piece in pieces], axis=1)
-    reset_model_state(model)
-    shapes["max_abs_difference"] = largest_difference(whole, in_batches)
-    shapes["reset_difference"] = largest_difference(whole, restarted)
-    assert shapes["max_abs_difference"] < 1e-5, shapes["max_abs_difference"]
-    # The first unit of the first sample over time, for the plot and the printed table.
-    shapes["series"] = {name: [round(float(v), 6) for v in values[0, :, 0]] for name, values in
-                        (("whole", whole), ("in_batches", in_batches), ("reset_each_batch", restarted))}
-    return {"stateful": shapes}
-
+encoder_decoder = build_encoder_decoder(T, F, U, N)
+y = check("encoder_decoder", "input", x, (B, T, F))
+for layer, name, shape in zip(encoder_decoder.layers, ("encoded", "repeated", "decoded", "output"),
+                              [(B, U), (B, N, U), (B, N, U), (B, N, F)]):
+    y = check("encoder_decoder", name, layer(y), shape)
+if not args.quiet:
+    encoder_decoder.summary()
 
 # %% [markdown]
 # ## `return_state=True`: the hidden state and the cell state
 #
 # An LSTM carries two vectors from step to step: the hidden state `h` (what it outputs) and
 # the cell state `c` (its longer memory). `return_state=True` returns both after the last
-# step, next to the output; with `return_sequences=False` the output *is* `h`. Passing them
-# as `initial_state` to a second LSTM with the same number of units starts it from the first
-# one's memory: this is how sequence-to-sequence models hand over from encoder to decoder.
-
+# step, next to the output; with `return_sequences=False` the output *is* `h` (checked).
+# Passing them as `initial_state` to a second LSTM with the same units starts it from the
+# first one's memory, the way sequence-to-sequence models hand over to their decoder.
 
 # %%
-def return_state(rng, batch, timesteps, features, units, out_steps):
-    shapes = {}
-    x = random_input(shapes, rng, batch, timesteps, features)
-    output, hidden, cell = layers.LSTM(units, return_state=True)(x)
-    check(shapes, "output", output, (batch, units))
-    check(shapes, "hidden", hidden, (batch, units))
-    check(shapes, "cell", cell, (batch, units))
-    assert largest_difference(output, hidden) == 0.0  # the last output is the hidden state
-    second_input = random_input(shapes, rng, batch, out_steps, features, name="second_input")
-    second = layers.LSTM(units, return_sequences=True)(second_input, initial_state=[hidden, cell])
-    check(shapes, "second_output", second, (batch, out_steps, units))
-    return {"return_state": shapes}
-
+check("return_state", "input", x, (B, T, F))
+output, hidden, cell = layers.LSTM(U, return_state=True)(x)
+for name, tensor in (("output", output), ("hidden", hidden), ("cell", cell)):
+    check("return_state", name, tensor, (B, U))
+difference("return_state", "output_vs_hidden", output, hidden)
+second_input = random_input("return_state", B, N, F, name="second_input")
+second = layers.LSTM(U, return_sequences=True)(second_input, initial_state=[hidden, cell])
+check("return_state", "second_output", second, (B, N, U))
 
 # %% [markdown]
 # ## Bidirectional: twice the units
 #
 # `Bidirectional(LSTM(units))` holds two LSTMs: one reads the sequence forwards, the other
-# backwards (`go_backwards=True`), and their outputs are joined. With the default
-# `merge_mode="concat"` they are placed side by side, `2 * units` numbers: the first half is
-# the forward LSTM's output, the second half the backward one's (checked below).
-# `merge_mode="sum"`, `"ave"` or `"mul"` combine them number by number and keep `units`.
-
+# backwards, and their outputs are joined. With the default `merge_mode="concat"` they sit
+# side by side, `2 * units` numbers: the forward LSTM's output, then the backward one's
+# (checked). `merge_mode="sum"`, `"ave"` or `"mul"` combine them number by number: `units`.
 
 # %%
-def bidirectional(rng, batch, timesteps, features, units):
-    shapes = {}
-    x = random_input(shapes, rng, batch, timesteps, features)
-    both = layers.Bidirectional(layers.LSTM(units))
-    joined = check(shapes, "output", both(x), (batch, 2 * units))  # merge_mode="concat"
-    assert largest_difference(joined[:, :units], both.forward_layer(x)) < 1e-6
-    assert largest_difference(joined[:, units:], both.backward_layer(x)) < 1e-6
-    summed = layers.Bidirectional(layers.LSTM(units), merge_mode="sum")
-    check(shapes, "output_sum", summed(x), (batch, units))
-    every_step = layers.Bidirectional(layers.LSTM(units, return_sequences=True))
-    check(shapes, "output_sequences", every_step(x), (batch, timesteps, 2 * units))
-    return {"bidirectional": shapes}
-
+check("bidirectional", "input", x, (B, T, F))
+both = layers.Bidirectional(layers.LSTM(U))
+joined = check("bidirectional", "output", both(x), (B, 2 * U))
+difference("bidirectional", "forward_half", joined[:, :U], both.forward_layer(x))
+difference("bidirectional", "backward_half", joined[:, U:], both.backward_layer(x))
+summed = layers.Bidirectional(layers.LSTM(U), merge_mode="sum")(x)
+check("bidirectional", "output_sum", summed, (B, U))
+every_step = layers.Bidirectional(layers.LSTM(U, return_sequences=True))(x)
+check("bidirectional", "output_sequences", every_step, (B, T, 2 * U))
 
 # %% [markdown]
-# ## Run the tour
+# ## Stateful layers: one long sequence in consecutive batches
 #
-# `main` runs every step above in order and prints each section's shapes (`--quiet` keeps
-# only the summary). Try other sizes: `python lstm_shapes.py --units 3 --timesteps 7`.
-
+# A stateful LSTM starts each batch from the memory the previous batch left, so a long
+# sequence cut into consecutive pieces gives the same outputs as the whole sequence at once
+# (up to float32 rounding). `reset_state()` empties the memory: resetting before every piece
+# treats each piece as a new sequence, and the outputs change. Row `i` of every batch
+# continues row `i` of the previous one, which is why the batch size is fixed (the state has
+# shape `(batch, units)`) and why training on such batches must not shuffle them.
 
 # %%
-def plot_stateful(series, timesteps, path):
+model = build_stateful(B, F, U)
+memory = model.layers[1]  # the stateful LSTM
+sequence = random_input("stateful", B, T * args.chunks, F)
+memory.reset_state()
+whole = keras.ops.convert_to_numpy(model(sequence))
+check("stateful", "output", whole, (B, T * args.chunks, U))
+pieces = np.split(sequence, args.chunks, axis=1)
+check("stateful", "batch", pieces[0], (B, T, F))
+memory.reset_state()
+in_batches = np.concatenate([keras.ops.convert_to_numpy(model(piece)) for piece in pieces], axis=1)
+for i, state in enumerate(memory.states):  # the hidden and the cell state
+    check("stateful", f"state_{i}", state, (B, U))
+restarted = []
+for piece in pieces:
+    memory.reset_state()
+    restarted.append(keras.ops.convert_to_numpy(model(piece)))
+restarted = np.concatenate(restarted, axis=1)
+memory.reset_state()
+difference("stateful", "max_abs_difference", whole, in_batches)
+difference("stateful", "reset_difference", whole, restarted, same=False)
+series = {name: [round(float(v), 6) for v in values[0, :, 0]] for name, values in
+          (("whole", whole), ("in_batches", in_batches), ("reset_each_batch", restarted))}
+if args.examples and not args.quiet:  # from the last step of the first batch, where they part
+    print(f"\nfirst unit, first sample, from step {T}:\n{'step':>4}  {'whole':>10}  "
+          f"{'in batches':>10}  {'reset each':>10}")
+    for i in range(T - 1, min(T * args.chunks, T - 1 + args.examples)):
+        print(f"{i + 1:>4}  " + "  ".join(f"{series[k][i]:>10.6f}" for k in series))
+
+# %% [markdown]
+# ## Windows vs the whole sequence
+#
+# Many tutorials cut one long series into overlapping windows of `look_back` steps (here
+# `--timesteps`) for a stateless LSTM. Keras treats each window as an independent sequence
+# that starts from an empty memory, so an output depends on the last `look_back` steps only:
+# the window caps what the model can learn. Below, one sample of the sequence above, cut into
+# windows, goes through an LSTM with the stateful one's weights. The first window's output
+# matches the whole sequence's (both start at step 1); the last one misses what came before.
+# How much it misses depends on how far back the memory reaches: this untrained LSTM's fades
+# within some 20 steps (with `--timesteps 20` the difference falls to 2e-3, seeds 7 and 8).
+
+# %%
+windows = np.lib.stride_tricks.sliding_window_view(sequence[0], T, axis=0)  # (windows, features, T)
+windows = np.ascontiguousarray(windows.transpose(0, 2, 1))
+check("windows", "input", windows, (T * (args.chunks - 1) + 1, T, F))  # one sample per window
+stateless = layers.LSTM(U)
+stateless.build(windows.shape)
+for mine, theirs in zip(stateless.weights, memory.weights):
+    mine.assign(theirs.value)  # the stateful LSTM's weights
+per_window = check("windows", "output", stateless(windows), (len(windows), U))
+difference("windows", "first_window_difference", per_window[0], whole[0, T - 1])
+difference("windows", "last_window_difference", per_window[-1], whole[0, -1], same=False)
+
+# %% [markdown]
+# ## Why `stateful=True`: a sequence too long to hold at once
+#
+# The batches above could have been one call. The honest reason for `stateful=True` is a
+# sequence too long for memory, or one that arrives as a stream: read it a chunk at a time
+# and keep only the state between calls, so each call's input and output have the chunk's
+# length, not the sequence's. Below, the chunks are made one at a time and dropped after use;
+# the last output is checked against one call on the whole sequence.
+
+# %%
+def stream(seed, n_chunks):
+    """Chunks of a long sequence, made one at a time (in practice: read from disk or a sensor)."""
+    chunk_rng = np.random.default_rng(seed)
+    for _ in range(n_chunks):
+        yield chunk_rng.random((B, T, F), dtype=np.float32)
+
+
+stream_seed = int(rng.integers(2**32))  # both passes below read the same chunks
+memory.reset_state()
+for chunk in stream(stream_seed, STREAM_CHUNKS):  # each call holds one chunk and the state
+    streamed = model(chunk)
+check("stream", "chunk", chunk, (B, T, F))
+check("stream", "chunk_output", streamed, (B, T, U))
+memory.reset_state()
+whole_stream = np.concatenate(list(stream(stream_seed, STREAM_CHUNKS)), axis=1)  # for the check
+check("stream", "input", whole_stream, (B, T * STREAM_CHUNKS, F))
+final = check("stream", "output", model(whole_stream), (B, T * STREAM_CHUNKS, U))[:, -1]
+memory.reset_state()
+difference("stream", "final_output_difference", streamed[:, -1], final)
+
+# %% [markdown]
+# ## Summary and plot
+#
+# Every section's input and output shapes, the differences the checks measured, and the
+# stateful comparison drawn: one line per way of feeding its sequence to the LSTM.
+
+# %%
+seconds = time.perf_counter() - start
+sections["stateful"]["series"] = series  # first unit of the first sample, for the plot
+metrics = {"script": "lstm_shapes", "backend": keras.backend.backend(), "seed": args.seed,
+           **{name: getattr(args, name) for name in SIZES}, "seconds": round(seconds, 3),
+           **sections}
+rows = {name: f"{shapes['input']} -> {shapes['output']}" for name, shapes in sections.items()}
+for label, section, name in (("stateful batches vs whole", "stateful", "max_abs_difference"),
+                             ("reset every batch vs whole", "stateful", "reset_difference"),
+                             ("last window vs whole", "windows", "last_window_difference"),
+                             ("stream vs whole, last step", "stream", "final_output_difference")):
+    rows[f"{label}: max |diff|"] = f"{sections[section][name]:.1e}"
+rows["time (no training)"] = f"{seconds:.1f} s"
+print_summary(f"lstm_shapes ({metrics['backend']}): input -> output shapes", rows)
+
+
+def plot_stateful(series, timesteps):
     """The stateful comparison as a line chart: whole sequence, in batches, reset each batch."""
-    fig = Figure(figsize=SIZE, dpi=DPI)  # 800x450, like every plot of the collection
-    axis = fig.subplots()
+    figure = Figure(figsize=SIZE, dpi=DPI)  # 800x450, like every plot of the collection
+    axis = figure.subplots()
     steps = np.arange(1, len(series["whole"]) + 1)
     axis.plot(steps, series["whole"], linewidth=3, alpha=0.5, label="whole sequence in one call")
     axis.plot(steps, series["in_batches"], "o", label=f"stateful, batches of {timesteps} steps")
@@ -328,83 +390,41 @@ def plot_stateful(series, timesteps, path):
     for boundary in range(timesteps, len(steps), timesteps):
         axis.axvline(boundary + 0.5, color="grey", linestyle=":")
     axis.set_xticks(steps[::max(1, len(steps) // 20)])
-    axis.set_xlabel("time step (dotted lines: batch boundaries)")
-    axis.set_ylabel("LSTM output (first unit, first sample)")
-    axis.set_title("A stateful LSTM fed batch by batch gives the whole-sequence output")
+    axis.set(xlabel="time step (dotted lines: batch boundaries)",
+             ylabel="LSTM output (first unit, first sample)",
+             title="A stateful LSTM fed batch by batch gives the whole-sequence output")
     axis.legend(fontsize="small")
     axis.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, format="png")
+    figure.tight_layout()
+    return figure
 
 
-def parse(argv=None):
-    # The common flags, reworded where a tour that trains nothing uses them differently.
-    helps = {"epochs": "not used: this tour trains nothing",
-             "batch_size": "samples in every demo batch (a stateful model is built for exactly "
-                           "this many)",
-             "quiet": "print only the summary, not every section's shapes",
-             "examples": "print N steps of the stateful comparison, from the last of the first batch",
-             "plot": "draw the stateful comparison as a PNG line chart at PATH",
-             "save": "save the (untrained) encoder-decoder model to PATH"}
-    parser = make_parser("lstm_shapes.py", __doc__, epochs=None, batch_size=BATCH, helps=helps)
-    parser.add_argument("--timesteps", type=positive_int, default=TIMESTEPS, help="steps per sequence")
-    parser.add_argument("--features", type=positive_int, default=FEATURES, help="numbers per step")
-    parser.add_argument("--units", type=positive_int, default=UNITS, help="LSTM units")
-    parser.add_argument("--out-steps", type=positive_int, default=OUT_STEPS,
-                        help="steps the one-to-many and encoder-decoder models write")
-    parser.add_argument("--chunks", type=int_at_least(2), default=CHUNKS,
-                        help="batches the stateful demo cuts its long sequence into")
-    return parse_args(parser, argv)
+figure = plot_stateful(series, T)
+show_figure(figure)
+write_outputs(args, metrics, encoder_decoder, figure)
 
+# %% [markdown]
+# ## What we learned
+#
+# Numbers from the default run (`python lstm_shapes.py`: seed 7, TensorFlow, CPU):
+#
+# - An LSTM reads `(samples, timesteps, features)`. Its weights, `(2, 32)`, `(8, 32)` and
+#   `(32,)` for 2 features and 8 units, have no time axis, so one layer read 5 and 15 steps.
+# - `return_sequences` chooses many-to-one, `(4, 8)`, or many-to-many, `(4, 5, 8)`; a `Dense`
+#   on the 3-D output gave the same numbers as `TimeDistributed(Dense)` (difference 0.0).
+# - A stateful LSTM fed 4 batches of 5 steps gave the 20-step sequence's outputs (difference
+#   0.0); `reset_state()` before each batch changed them by up to 0.25.
+# - Windows of 5 steps cap the memory: the last window's output was 0.056 away from the whole
+#   sequence's. Streaming 10 chunks through a stateful LSTM ended where one call on all 50 steps
+#   did (difference 0.0): reading a sequence too long to hold is what `stateful=True` is for.
+# - The checks allow float32 rounding (`rtol=atol=1e-3`): a GPU's TF32 products stay inside it
+#   (simulated in NumPy: at most 3.5e-4), a reset (0.25) does not.
 
-def print_section(section):
-    for name, shapes in section.items():
-        print(f"\n{name}")
-        for key, value in shapes.items():
-            if key != "series":
-                print(f"  {key:<28} {value}")
-
-
-def main(argv=None) -> dict:
-    args = parse(argv)
-    start = time.perf_counter()
-    seed_everything(args.seed)
-    rng = make_rng(args.seed, TRAIN)
-    tour = [(input_and_units, ()), (many_to_one, ()), (many_to_many, ()),
-            (one_to_many_repeat, (args.out_steps,)), (one_to_many_feedback, (args.out_steps,)),
-            (different_lengths, (args.out_steps,)), (stateful_batches, (args.chunks,)),
-            (return_state, (args.out_steps,)), (bidirectional, ())]
-    sections = {}
-    for step, extra in tour:
-        section = step(rng, args.batch_size, args.timesteps, args.features, args.units, *extra)
-        if not args.quiet:
-            print_section(section)
-        sections.update(section)
-    seconds = time.perf_counter() - start
-    stateful = sections["stateful"]
-    metrics = {"script": "lstm_shapes", "backend": keras.backend.backend(), "seed": args.seed,
-               "batch_size": args.batch_size, "timesteps": args.timesteps, "features": args.features,
-               "units": args.units, "out_steps": args.out_steps, "chunks": args.chunks,
-               "train_seconds": 0.0, "seconds": round(seconds, 3), **sections}
-
-    if args.examples:  # from the last step of the first batch, where the runs part ways
-        print(f"\nStateful comparison (first unit, first sample), {args.examples} steps from step "
-              f"{args.timesteps}:\n{'step':>4}  {'whole':>10}  {'in batches':>10}  {'reset each':>10}")
-        rows = list(zip(*(stateful["series"][k] for k in ("whole", "in_batches", "reset_each_batch"))))
-        for i in range(args.timesteps - 1, min(len(rows), args.timesteps - 1 + args.examples)):
-            print(f"{i + 1:>4}  " + "  ".join(f"{value:>10.6f}" for value in rows[i]))
-    rows = {name: f"{shapes['input']} -> {shapes['output']}" for name, shapes in sections.items()}
-    rows["stateful vs whole: max |diff|"] = f"{stateful['max_abs_difference']:.1e}"
-    rows["reset each batch: max |diff|"] = f"{stateful['reset_difference']:.1e}"
-    rows["time (no training)"] = f"{seconds:.1f} s"
-    print_summary(f"lstm_shapes ({metrics['backend']}): input -> output shapes", rows)
-    model = None
-    if args.save:
-        model = build_encoder_decoder(args.timesteps, args.features, args.units, args.out_steps)
-    write_outputs(args, metrics, model,
-                  lambda path: plot_stateful(stateful["series"], args.timesteps, path))
-    return metrics
-
-
-if __name__ == "__main__":
-    main()
+# %% [markdown]
+# ## Try next
+#
+# ```bash
+# python lstm_shapes.py --units 3 --timesteps 7   # every shape follows the flags
+# python lstm_shapes.py --timesteps 20            # longer windows miss less (last window: 2.0e-03)
+# python lstm_shapes.py --chunks 10 --examples 8  # a longer stateful sequence, more steps printed
+# ```

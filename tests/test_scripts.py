@@ -44,7 +44,7 @@ def trains(script) -> bool:
 def try_next_commands(script) -> list:
     """The flags of each ``python SCRIPT ...`` line in the script's "Try next" cell."""
     source = (ROOT / script).read_text()
-    cell = source.split("# ## Try next", 1)[1]
+    cell = source.split("# ## Try next", 1)[-1] if "# ## Try next" in source else ""
     commands = []
     for line in cell.splitlines():
         match = re.match(rf"#\s+python {re.escape(script)}(.*)$", line)

@@ -46,18 +46,28 @@ def _without_common_imports(source: str) -> str:
     return "\n".join(line for number, line in enumerate(lines, 1) if number not in drop).strip("\n")
 
 
+def _imported_modules(node) -> set:
+    """The modules of common/ that an import statement brings in."""
+    if isinstance(node, ast.ImportFrom):
+        if node.module == "common":  # from common import cli, data
+            return {alias.name for alias in node.names}
+        return {node.module.split(".", 1)[1]}  # from common.cli import parse_args
+    return {alias.name.split(".", 1)[1] for alias in node.names if "." in alias.name}
+
+
 def _module_order() -> list:
-    """common/'s modules, each after the ones it imports: ``__init__`` first."""
+    """common/'s modules, each after the ones it imports. ``__init__`` comes first whatever
+    it imports: it quiets TensorFlow's start-up before anything imports Keras, and the
+    modules it imports at its end are inlined right after it."""
     modules = {path.stem: path for path in sorted(COMMON.glob("*.py"))}
-    needs = {}
-    for name, path in modules.items():
-        tree = ast.parse(path.read_text())
-        needs[name] = {(node.module or "common.__init__").split(".")[-1] if isinstance(node, ast.ImportFrom)
-                       else "__init__" for node in _common_imports(tree)} - {name}
+    needs = {name: set() if name == "__init__" else
+             {m for node in _common_imports(ast.parse(path.read_text())) for m in _imported_modules(node)}
+             & set(modules) - {name}
+             for name, path in modules.items()}
     order = []
     while len(order) < len(modules):
-        ready = [n for n in modules if n not in order and needs[n] <= set(order) | {"__init__"} - {n}]
-        ready.sort(key=lambda n: (n != "__init__", n))
+        ready = sorted((n for n in modules if n not in order and needs[n] <= set(order)),
+                       key=lambda n: (n != "__init__", n))
         if not ready:
             raise RuntimeError(f"circular imports in common/: {needs}")
         order.append(ready[0])
