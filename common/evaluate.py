@@ -25,7 +25,22 @@ def sequence_accuracy_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
 
 def format_examples(targets, predictions, n: int, inputs=None) -> str:
     """The first ``n`` held-out examples, one line each: input (if given), expected and
-    predicted integers, with a ☑ where the whole prediction is right and a ☒ where not."""
+    predicted integers, with a ☑ where the whole prediction is right and a ☒ where not.
+
+    ``predictions`` may also be a dict ``{model name: predictions}``: then each example
+    shows its input and target on one line and every model's prediction on its own line.
+    """
+    if isinstance(predictions, dict):
+        width = max(len(name) for name in predictions)
+        blocks = []
+        for i, y in enumerate(targets[:n]):
+            shown = f"Input {_ints(inputs[i])}  " if inputs is not None else ""
+            rows = [f"{shown}Expected {_ints(y)}"]
+            for name, predicted in predictions.items():
+                mark = RIGHT if np.array_equal(y, predicted[i]) else WRONG
+                rows.append(f"  {name:<{width}}  {mark} Predicted {_ints(predicted[i])}")
+            blocks.append("\n".join(rows))
+        return "\n".join(blocks)
     lines = []
     for i, (y, p) in enumerate(zip(targets[:n], predictions[:n])):
         mark = RIGHT if np.array_equal(y, p) else WRONG

@@ -270,3 +270,38 @@ class StopAtTarget(keras.callbacks.Callback):
         if float(value) >= self.target:
             self.reached = True
             self.model.stop_training = True
+
+
+@keras.saving.register_keras_serializable(package="lstm_tutorials")
+class MinPositionAccuracy(keras.metrics.Metric):
+    """Keras metric: the accuracy of the WORST output step, for targets of shape (batch, steps).
+
+    It counts the right predictions at each step over the whole epoch (or validation set)
+    and reports the lowest of those per-step accuracies, so ``val_min_position_accuracy``
+    >= 0.99 means "99% right at every position". Keras' own ``accuracy`` averages the steps,
+    so one hopeless step among ten would still read 90%. A model compiled with it loads with
+    ``keras.saving.load_model`` once this module is imported (or with ``compile=False``).
+    """
+
+    def __init__(self, steps: int, name: str = "min_position_accuracy", **kwargs):
+        super().__init__(name=name, **kwargs)
+        self.steps = steps
+        self.right = self.add_variable(shape=(steps,), initializer="zeros", name="right")
+        self.seen = self.add_variable(shape=(), initializer="zeros", name="seen")
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        ops = keras.ops
+        predicted = ops.cast(ops.argmax(y_pred, axis=-1), "int32")
+        right = ops.cast(ops.equal(predicted, ops.cast(y_true, "int32")), "float32")
+        self.right.assign_add(ops.sum(right, axis=0))
+        self.seen.assign_add(ops.cast(ops.shape(right)[0], "float32"))
+
+    def result(self):
+        return keras.ops.min(self.right / keras.ops.maximum(self.seen, 1.0))
+
+    def reset_state(self):
+        self.right.assign(keras.ops.zeros((self.steps,)))
+        self.seen.assign(0.0)
+
+    def get_config(self):
+        return {**super().get_config(), "steps": self.steps}
