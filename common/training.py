@@ -163,47 +163,6 @@ class TrainingCurve(keras.callbacks.Callback):
                 self._means[name] = mean
 
 
-def fit_windows(model: keras.Model, x, y, *, batch_size: int, epochs: int,
-                resets_every: int | None = None, verbose: int = 1):
-    """Train on windows in one ``fit`` call, the two ways the echo tutorials do.
-
-    - A stateless model (our fast recipes): ``epochs`` shuffled passes.
-    - A stateful model (the original recipes): the windows of one sequence after another,
-      one unshuffled pass, the state reset every ``resets_every`` batches, where a sequence
-      ends. This is the Keras 3 form of the tutorials' loop of ``fit(epochs=1)`` calls,
-      one per sequence, each followed by ``model.reset_states()``.
-
-    Returns (per-update training curve, last epoch's loss, seconds).
-    """
-    curve = TrainingCurve(samples=len(x), batch_size=batch_size)
-    if stateful_layers(model):
-        history, seconds = timed_fit(model, x, y, batch_size=batch_size, epochs=1, shuffle=False,
-                                     callbacks=[ResetStatesEvery(resets_every), curve],
-                                     verbose=verbose)
-    else:
-        history, seconds = timed_fit(model, x, y, batch_size=batch_size, epochs=epochs,
-                                     shuffle=True, callbacks=[curve], verbose=verbose)
-    return curve.history, history.history["loss"][-1], seconds
-
-
-def predict_classes(model: keras.Model, x, resets_every: int | None = None):
-    """The most likely class at each output step. A stateful model predicts with the batch
-    size it was built with, from a fresh state every ``resets_every`` batches."""
-    if stateful_layers(model):
-        batch_size, callbacks = model.input_shape[0], [ResetStatesEvery(resets_every)]
-    else:
-        batch_size, callbacks = 1024, []
-    probabilities = model.predict(x, batch_size=batch_size, verbose=0, callbacks=callbacks)
-    return probabilities.argmax(axis=-1)
-
-
-def timed_fit(model: keras.Model, *args, **kwargs):
-    """``model.fit`` that also returns the seconds it took: (history, seconds)."""
-    start = time.perf_counter()
-    history = model.fit(*args, **kwargs)
-    return history, time.perf_counter() - start
-
-
 class Timer:
     """Seconds spent inside a ``with`` block: ``with Timer() as timer: model.fit(...)``,
     then ``timer.seconds``."""
