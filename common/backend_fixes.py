@@ -7,7 +7,7 @@ without the fix and fails, saying which fix to delete, the day an installed Kera
 no longer has the bug.
 
 - PyTorch, stateful LSTM/GRU training (:func:`copy_rnn_initial_state_on_torch`).
-- PyTorch warnings a reader cannot act on (:func:`filter_torch_warnings`).
+- Warnings from inside Keras (and PyTorch) a reader cannot act on (:func:`filter_warnings`).
 - JAX ``fit``/``predict`` not carrying stateful state: that one needs the model, so it is
   ``common.training.track_state_variables``, used by ``ResetStatesEvery``.
 """
@@ -17,25 +17,27 @@ import warnings
 
 import keras
 
-# Warnings on PyTorch that come from inside Keras, not from anything a reader wrote: (start
-# of the message, category, module that triggers it, why). Each is filtered by its own
-# message only, so every other warning still shows.
+# Warnings that come from inside Keras, not from anything a reader wrote: (start of the
+# message, category, module that triggers it). Each is filtered by its own message only, so
+# every other warning still shows.
+KERAS_WARNINGS = (
+    # NumPy 2 deprecates objects whose __array__ takes no `copy` argument, as Keras'
+    # variables (on every backend: get_weights, saving, callbacks that read weights) and
+    # PyTorch 2.13's tensors (at every predict) do. (Shown only when deprecation warnings are
+    # turned on, as the tests do.)
+    ("__array__ implementation doesn't accept a copy keyword", DeprecationWarning, r"keras\."),
+)
 TORCH_WARNINGS = (
     # On CUDA, Keras hands cuDNN an LSTM's weights as separate tensors (it transposes the
     # Keras kernels at every call), so PyTorch warns at every call that it has to compact
     # them first. Nothing in the model can change that; it costs one copy.
     ("RNN module weights are not part of single contiguous chunk of memory", UserWarning, ""),
-    # NumPy 2 deprecates tensors whose __array__ takes no `copy` argument, as PyTorch
-    # 2.13's does; Keras's convert_to_numpy meets it at every predict. (Shown only when
-    # deprecation warnings are turned on, as the tests do.)
-    ("__array__ implementation doesn't accept a copy keyword", DeprecationWarning,
-     r"keras\."),
 )
 
 
-def filter_torch_warnings() -> None:
-    """Hide the warnings in ``TORCH_WARNINGS``, matched by message (and module)."""
-    for message, category, module in TORCH_WARNINGS:
+def filter_warnings(table) -> None:
+    """Hide the warnings in ``table``, matched by message (and module)."""
+    for message, category, module in table:
         warnings.filterwarnings("ignore", message=message, category=category, module=module)
 
 
@@ -87,8 +89,9 @@ def copy_rnn_initial_state_on_torch() -> None:
 
 def apply() -> None:
     """Apply every fix for the current backend (idempotent)."""
+    filter_warnings(KERAS_WARNINGS)
     if keras.backend.backend() == "torch":
-        filter_torch_warnings()
+        filter_warnings(TORCH_WARNINGS)
         copy_rnn_initial_state_on_torch()
 
 

@@ -15,7 +15,6 @@ import math
 import os
 import runpy
 import sys
-import warnings
 from pathlib import Path
 
 # Set this environment variable (to anything but "" or "0") for a quick run with a small
@@ -250,18 +249,11 @@ def write_outputs(args, metrics: dict, model=None, figure=None) -> None:
 
 def save_model(model):
     """A writer for :func:`atomic_write` that saves ``model`` in the ``.keras`` format.
-
-    Keras 3.15 on TensorFlow converts variables with ``np.array(tensor)`` while saving,
-    which makes NumPy 2 emit a DeprecationWarning about the ``copy`` keyword from inside
-    Keras. It is not ours to fix and not the reader's concern, so only that warning is
-    silenced, only while saving.
-    """
+    (The NumPy 2 deprecation Keras raises while saving is filtered in
+    ``common.backend_fixes``, with the other warnings from inside Keras.)"""
 
     def write(path):
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=DeprecationWarning,
-                                    message="__array__ implementation doesn't accept a copy")
-            model.save(path)
+        model.save(path)
 
     return write
 
