@@ -45,3 +45,15 @@ def run_main(script: str, *args: str) -> dict:
 @pytest.fixture
 def run():
     return run_script
+
+
+# Tests that need a script's full default run (the convergence checks: accuracies over the
+# default budget, the same seed twice) are slow-marked by the fixture they use, so the
+# README's test command stays within minutes; CI runs them in its slow step.
+DEFAULT_RUN_FIXTURES = {"default_run", "default_runs"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if DEFAULT_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
