@@ -121,9 +121,16 @@ def execute(notebook, timeout: int = 600, cwd: Path | None = None):
     root), with the quick training budget."""
     from nbclient import NotebookClient
 
+    # The kernel inherits this process's environment: set the quick budget for it only, and
+    # leave the caller's environment as it was.
+    saved = os.environ.get("LSTM_TUTORIALS_QUICK")
     os.environ.setdefault("LSTM_TUTORIALS_QUICK", "1")
-    NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(cwd or ROOT)}}).execute()
+    try:
+        NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                       resources={"metadata": {"path": str(cwd or ROOT)}}).execute()
+    finally:
+        if saved is None:
+            os.environ.pop("LSTM_TUTORIALS_QUICK", None)
     return notebook
 
 
