@@ -184,8 +184,12 @@ def make_parser(prog: str, doc: str, *, epochs: int | None = None, batch_size: i
 
 
 def running_in_notebook() -> bool:
-    """True inside a Jupyter kernel, whose ``sys.argv`` holds the kernel's own arguments."""
-    return "ipykernel" in sys.modules
+    """True inside a Jupyter kernel (Colab's too), whose ``sys.argv`` holds the kernel's own
+    arguments. Asks the running IPython shell: a module that merely imported ipykernel (a
+    test runner executing notebooks, say) is not in a notebook."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None and hasattr(ipython, "get_ipython") else None
+    return getattr(shell, "kernel", None) is not None
 
 
 def quick_run() -> bool:

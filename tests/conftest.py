@@ -57,3 +57,15 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if DEFAULT_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+def pretend_notebook(monkeypatch) -> None:
+    """Make ``common.cli.running_in_notebook()`` true, as inside a Jupyter kernel: an IPython
+    shell with a kernel, and the kernel's own arguments in ``sys.argv``."""
+    import types
+
+    import IPython
+
+    shell = types.SimpleNamespace(kernel=object())
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.setattr(sys, "argv", ["ipykernel_launcher.py", "-f", "/tmp/kernel.json"])

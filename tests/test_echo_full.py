@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_main, run_script
+from conftest import ROOT, pretend_notebook, run_main, run_script
 
 SMOKE_ARGS = ["--epochs", "1", "--examples", "2"]
 BAD_INPUTS = [
@@ -179,7 +179,7 @@ def test_help_states_the_checked_range():
 
 def test_notebook_kernel_arguments_are_ignored(monkeypatch):
     """In Jupyter, sys.argv holds the kernel's arguments: the script must not read them."""
-    monkeypatch.setitem(sys.modules, "ipykernel", object())
+    pretend_notebook(monkeypatch)
     monkeypatch.setenv("LSTM_TUTORIALS_QUICK", "1")
     args = run_namespace("-f", "/tmp/kernel.json")["args"]
     assert args.recipe == "fast" and args.epochs == 1 and args.window == 5

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_main
+from conftest import ROOT, pretend_notebook, run_main
 
 SMOKE_ARGS = ["--quiet"]
 BAD_INPUTS = [
@@ -201,7 +201,6 @@ def test_quiet_prints_only_the_summary():
 
 
 def test_notebook_kernel_arguments_are_ignored(tour, monkeypatch):
-    monkeypatch.setattr("sys.argv", ["ipykernel_launcher.py", "-f", "/tmp/kernel.json"])
-    monkeypatch.setitem(sys.modules, "ipykernel", object())
+    pretend_notebook(monkeypatch)
     args = tour[0]["parse"]()
     assert (args.batch_size, args.timesteps, args.features, args.units) == (4, 5, 2, 8)
