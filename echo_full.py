@@ -29,7 +29,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-from common.cli import apply_recipe, check_sequence_batches, convergence_line, int_at_least
+from common.cli import apply_recipe, check_memory, check_sequence_batches, convergence_line
+from common.cli import int_at_least
 from common.cli import make_parser, parse_args, percent, positive_float, positive_int
 from common.cli import print_settings, print_summary, show_figure, warn_outside_range, write_outputs
 from common.data import TEST, TRAIN, VALIDATION, frame_pandas, generate_sequences, make_rng
@@ -59,7 +60,6 @@ RECIPES = {
 }
 CHECKED = {"window": (1, 10), "vocab": (10, 200)}  # where tests/test_echo_full.py's sweep passes
 HELD_OUT_WINDOWS = 2_100  # each of the validation and test sets: 100 sequences at the defaults
-MEMORY_LIMIT = 2e9  # bytes of one-hot windows we agree to build
 PAD = -1  # the integer that marks a padded step (--pad)
 
 
@@ -107,10 +107,7 @@ def parse(argv=None):
         check_sequence_batches(parser, args, args.windows_per_sequence)
     features = args.vocab if args.framing == "classes" else 1
     windows = args.sequences * args.windows_per_sequence + 2 * HELD_OUT_WINDOWS
-    if windows * args.window * features * 4 > MEMORY_LIMIT:
-        parser.error(f"argument --length/--window/--vocab/--sequences: the one-hot windows would "
-                     f"take {windows * args.window * features * 4 / 1e9:.1f} GB (limit "
-                     f"{MEMORY_LIMIT / 1e9:.0f} GB); make one of them smaller")
+    check_memory(parser, "--length/--window/--vocab/--sequences", windows * args.window * features)
     return args
 
 

@@ -38,7 +38,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from common.cli import apply_recipe, check_sequence_batches, convergence_line, int_at_least
+from common.cli import apply_recipe, check_memory, check_sequence_batches, convergence_line
+from common.cli import int_at_least
 from common.cli import make_parser, parse_args, percent, positive_float, positive_int
 from common.cli import print_settings, print_summary, show_figure, warn_outside_range, write_outputs
 from common.data import TEST, TRAIN, VALIDATION, frame_pandas, generate_sequences, make_rng
@@ -77,7 +78,6 @@ VALIDATION_TARGET = 0.997
 TUTORIAL = {"units": 150, "epochs": 1, "batch_size": 21, "learning_rate": 0.001, "sequences": 5000}
 CHECKED = {"n_in": (2, 8), "vocab": (10, 100)}  # and n_out up to half of n_in, rounded up
 HELD_OUT_WINDOWS = 2_100  # each of the validation and test sets: 100 sequences at the defaults
-MEMORY_LIMIT = 2e9  # bytes of one-hot windows we agree to build
 
 
 WORK_BUDGET = 2e11  # multiply-adds of training: about 2 minutes on 2 CPU cores (measured)
@@ -147,10 +147,7 @@ def parse(argv=None):
         check_sequence_batches(parser, args, args.windows_per_sequence)
     held_out = -(-HELD_OUT_WINDOWS // args.windows_per_sequence)
     windows = (args.sequences + 2 * held_out) * args.windows_per_sequence
-    if windows * args.n_in * args.vocab * 4 > MEMORY_LIMIT:
-        parser.error(f"argument --sequences/--length/--n-in/--vocab: the one-hot windows would "
-                     f"take {windows * args.n_in * args.vocab * 4 / 1e9:.1f} GB (limit "
-                     f"{MEMORY_LIMIT / 1e9:.0f} GB); make one of them smaller")
+    check_memory(parser, "--sequences/--length/--n-in/--vocab", windows * args.n_in * args.vocab)
     return args
 
 

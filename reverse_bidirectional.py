@@ -44,7 +44,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from common.cli import convergence_line, int_at_least, make_parser, name_list, parse_args, percent
+from common.cli import check_memory, convergence_line, int_at_least, make_parser, name_list, parse_args, percent
 from common.cli import positive_float, positive_int, print_settings, print_summary, show_figure
 from common.cli import warn_outside_range, write_outputs
 from common.data import TEST, TRAIN, VALIDATION, generate_sequences, make_rng, one_hot_encode
@@ -75,7 +75,7 @@ VALIDATED = {"length": (3, 8), "vocab": (5, 20)}
 TARGET, STOP_AT = 0.99, 0.995  # held-out accuracy at every position; validation stop
 VALIDATION_SEQUENCES = TEST_SEQUENCES = 2000
 LESSONS = ("per-step", "stateful")
-MAX_DATA_GB, MAX_UNITS = 2, 4096  # beyond these a run cannot train on an ordinary machine
+MAX_UNITS = 4096  # beyond it a run cannot train on an ordinary machine
 
 
 def budget(length, vocab, kind="bilstm"):
@@ -119,11 +119,8 @@ def parse(argv=None):
     args.samples = {kind: args.samples or budget(args.length, args.vocab, kind)[0] for kind in args.models}
     args.epochs = args.epochs or budget(args.length, args.vocab)[1]
     most = max(args.samples.values())
-    gigabytes = 4 * most * args.length * args.vocab / 1e9  # float32 one-hot inputs
-    if gigabytes > MAX_DATA_GB:
-        flag = "--samples" if explicit_samples else "--vocab" if args.vocab >= args.length else "--length"
-        parser.error(f"argument {flag}: the one-hot training data ({most} x {args.length} x "
-                     f"{args.vocab}) would take {gigabytes:.1f} GB (limit {MAX_DATA_GB} GB)")
+    flag = "--samples" if explicit_samples else "--vocab" if args.vocab >= args.length else "--length"
+    check_memory(parser, flag, most * args.length * args.vocab)  # one-hot training inputs
     return args
 
 

@@ -341,14 +341,32 @@ def show_figure(figure) -> None:
     display(Image(buffer.getvalue()))
 
 
-def run_script(path, argv=()) -> dict:
-    """Run a tutorial script as ``python path *argv`` would, in this process, and return its
-    ``metrics`` dict. Tests, the gallery and the benchmarks use it; a bad flag raises
-    ``SystemExit(2)`` as on the command line."""
+def run_namespace(path, argv=()) -> dict:
+    """Run a tutorial script as ``python path *argv`` would, in this process, and return
+    every top-level name it defined (its functions, ``args``, ``model``, ``metrics``). A bad
+    flag raises ``SystemExit(2)`` as on the command line."""
     saved = sys.argv
     sys.argv = [str(path), *map(str, argv)]
     try:
-        namespace = runpy.run_path(str(path), run_name="__main__")
+        return runpy.run_path(str(path), run_name="__main__")
     finally:
         sys.argv = saved
-    return namespace["metrics"]
+
+
+def run_script(path, argv=()) -> dict:
+    """:func:`run_namespace`, returning only the script's ``metrics`` dict. Tests, the
+    gallery and the benchmarks use it."""
+    return run_namespace(path, argv)["metrics"]
+
+
+# The most memory we let a script's one-hot data take: beyond it a run cannot train on an
+# ordinary machine, and Python would fail late with a MemoryError instead of a clear line.
+MEMORY_LIMIT = 2e9
+
+
+def check_memory(parser, flags: str, floats: float) -> None:
+    """Stop with one error line naming ``flags`` when ``floats`` float32 numbers (the one-hot
+    data these flags ask for) would take more than MEMORY_LIMIT bytes."""
+    if 4 * floats > MEMORY_LIMIT:
+        parser.error(f"argument {flags}: the one-hot data would take {4 * floats / 1e9:.1f} GB "
+                     f"(limit {MEMORY_LIMIT / 1e9:.0f} GB); make one of them smaller")

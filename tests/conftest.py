@@ -34,6 +34,14 @@ def run_script(script: str, *args: str, timeout: float = 600, env: dict | None =
                           capture_output=True, text=True, timeout=timeout)
 
 
+def run_namespace(script: str, *args: str) -> dict:
+    """Run ``python script args...`` in this process and return every top-level name the
+    script defined (its functions, ``args``, ``model``, ``metrics``)."""
+    from common.cli import run_namespace as run_in_process
+
+    return run_in_process(ROOT / script, [str(arg) for arg in args])
+
+
 def run_main(script: str, *args: str) -> dict:
     """Run ``python script args...`` in this process (faster than a subprocess: Keras is
     imported once) and return the script's ``metrics``. A bad flag raises SystemExit(2)."""

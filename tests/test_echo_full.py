@@ -1,14 +1,12 @@
 """echo_full.py: shapes, the TimeDistributed equivalence, the stop-at-target recipe over its
 checked range, the tutorial's stateful recipe, the variations' claims, and bad input."""
 
-import runpy
-import sys
 
 import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, pretend_notebook, run_main, run_script
+from conftest import run_namespace as run_script_namespace, pretend_notebook, run_main, run_script
 
 SMOKE_ARGS = ["--epochs", "1", "--examples", "2"]
 BAD_INPUTS = [
@@ -41,12 +39,7 @@ TARGET = 0.995
 def run_namespace(*args):
     """Run the script in this process and return all its top-level names (its functions,
     `args`, `model`, the data), not just `metrics`."""
-    saved = sys.argv
-    sys.argv = ["echo_full.py", *map(str, args)]
-    try:
-        return runpy.run_path(str(ROOT / "echo_full.py"), run_name="__main__")
-    finally:
-        sys.argv = saved
+    return run_script_namespace("echo_full.py", *args)
 
 
 @pytest.fixture(scope="module")

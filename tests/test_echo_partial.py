@@ -1,14 +1,12 @@
 """echo_partial.py: shapes, data, the stop-at-target recipe over its checked range, the
 tutorial's stateful recipe and why its state does nothing, determinism, and bad input."""
 
-import runpy
-import sys
 
 import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_main
+from conftest import run_namespace as run_script_namespace, run_main
 
 SMOKE_ARGS = ["--epochs", "1", "--sequences", "50", "--examples", "2"]
 BAD_INPUTS = [
@@ -41,12 +39,7 @@ TARGET = 0.995
 def run_namespace(*args):
     """Run the script in this process and return all its top-level names (its functions,
     `args`, `model`, the data), not just `metrics`."""
-    saved = sys.argv
-    sys.argv = ["echo_partial.py", *map(str, args)]
-    try:
-        return runpy.run_path(str(ROOT / "echo_partial.py"), run_name="__main__")
-    finally:
-        sys.argv = saved
+    return run_script_namespace("echo_partial.py", *args)
 
 
 @pytest.fixture(scope="module")

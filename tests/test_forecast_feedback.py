@@ -3,7 +3,6 @@ its 1-step error is at most half the last-value one's), the two state-carrying l
 runs repeat exactly, and bad flags stop with one error line."""
 
 import json
-import os
 
 import numpy as np
 import pytest
