@@ -61,7 +61,7 @@ RECIPE = {"series": 1000, "length": 60, "horizon": 20, "noise": 0.05, "look_back
           "min_delta": 1e-4, "test_series": 200}
 TRAINED = ("feedback", "window", "direct")  # the methods --methods may name
 BASELINES = ("last-value", "last-period")  # forecasts that need no training
-CHECKED = {"horizon": (5, 30), "noise": (0.0, 0.1)}  # where tests/test_forecast_feedback.py checks the bars
+CHECKED = {"horizon": (5, 30), "noise": (0.0, 0.05)}  # where tests/test_forecast_feedback.py checks the bars
 
 
 def parse(argv=None):

@@ -18,6 +18,9 @@ import pytest
 from conftest import ROOT, run_script
 from test_scripts import SCRIPTS, smoke_args
 
+# Their own step in CI and their own command: python -m pytest -m backends
+pytestmark = pytest.mark.backends
+
 needs_torch = pytest.mark.skipif(
     importlib.util.find_spec("torch") is None,
     reason="PyTorch is not installed: pip install -r requirements-torch.txt")

@@ -138,6 +138,7 @@ def test_tutorial_recipe_runs_stateful():
     assert metrics["element_accuracy"] > 0.2  # chance is 0.01
 
 
+@pytest.mark.slow
 def test_outside_the_checked_range_warns_before_training(capsys):
     run_main("echo_partial.py", "--n-in", "10", "--n-out", "2", "--epochs", "1",
              "--sequences", "20", *QUIET)

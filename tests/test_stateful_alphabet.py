@@ -186,6 +186,7 @@ def without_seconds(metrics):
             for name, result in metrics["experiments"].items()}
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_other_start_and_a_warning_when_short():
     args = [*QUIET, "--experiments", "naive,window-features,batch-state", "--epochs", "60",
             "--start", "c"]
