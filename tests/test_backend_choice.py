@@ -141,10 +141,12 @@ def test_requirements_install_exactly_one_backend_on_every_python(python):
 
 def test_tensorflow_free_requirements_are_requirements_txt_minus_tensorflow():
     """requirements-notf.txt (what CI's TensorFlow-free step installs) stays in step with
-    requirements.txt: the same lines but TensorFlow's, JAX on every Python, and pytest."""
+    requirements.txt: the same lines but TensorFlow's, JAX on every Python, and pytest with
+    pytest-xdist (pytest.ini runs the tests in parallel)."""
     expected = [(package, requirement, None if package == "jax" else marker)
                 for package, requirement, marker in _requirements("requirements.txt")
                 if package != "tensorflow"]
-    notf = [line for line in _requirements("requirements-notf.txt") if line[0] != "pytest"]
+    test_tools = ("pytest", "pytest-xdist")
+    notf = [line for line in _requirements("requirements-notf.txt") if line[0] not in test_tools]
     assert sorted(notf, key=str) == sorted(expected, key=str)
-    assert "pytest" in [package for package, _, _ in _requirements("requirements-notf.txt")]
+    assert set(test_tools) <= {package for package, _, _ in _requirements("requirements-notf.txt")}
