@@ -56,7 +56,7 @@ from keras import layers
 from common.cli import make_parser, name_list, parse_args, percent, print_settings, print_summary
 from common.cli import show_figure, write_outputs
 from common.data import TEST, TRAIN, make_rng
-from common.evaluate import RIGHT, WRONG
+from common.evaluate import format_examples
 from common.plots import plot_grouped_bars
 from common.training import ResetStatesEvery, Timer, fit_verbosity, reset_model_state
 from common.training import seed_everything
@@ -180,7 +180,8 @@ def pad_patterns(patterns):
 
 
 def spell(indices):
-    return "".join(ALPHABET[i] for i in indices)
+    """Letter indices (or one index) as text: [6, 7, 8] -> "GHI"."""
+    return "".join(ALPHABET[i] for i in np.atleast_1d(indices))
 
 
 data, rngs = {}, {}
@@ -317,9 +318,8 @@ for name, model in models.items():
 # - Seeded generation (`stateful`): a fresh state, A, then each answer fed back in.
 # - Cold start (`stateful`): a fresh state and the letter `--start`, answers fed back in.
 #
-# `common.evaluate.format_examples` prints integer sequences; the held-out runs here are
-# letters, and `GHIJ -> K` reads better than `[6, 7, 8, 9] -> [10]`, so `show_examples`
-# prints them in the same layout with the same marks.
+# The held-out examples are printed by `common.evaluate.format_examples`, as in the other
+# scripts, told to spell letters: `GHIJ -> K` reads better than `[6, 7, 8, 9] -> [10]`.
 
 
 # %%
@@ -346,13 +346,6 @@ def recite(model, first, steps):
     return answers
 
 
-def show_examples(runs, targets, predicted, n):
-    for run, target, guess in list(zip(runs, targets, predicted))[:n]:
-        mark = RIGHT if target == guess else WRONG
-        print(f"Input {spell(run):>{MAX_LEN}}  Expected {ALPHABET[target]}  {mark} "
-              f"Predicted {ALPHABET[guess]}")
-
-
 results = {}
 for name, model in models.items():
     spec, x_test, y_test = EXPERIMENTS[name], data[name]["x_test"], data[name]["y_test"]
@@ -376,7 +369,8 @@ for name, model in models.items():
         results[name]["cold_start"] = recite(model, args.start, 5)
     if name == "variable-length" and args.examples:
         print(f"variable-length, held-out runs (first {args.examples}):")
-        show_examples(data[name]["test_runs"], y_test, predicted, args.examples)
+        print(format_examples(y_test, predicted, args.examples, inputs=data[name]["test_runs"],
+                              spell=spell))
 
 header = (f"{'experiment':<16} {'tutorial':>9} {'this run':>9}  {'measured on':<22}"
           f"{'train s':>8}  probe {args.start} ->")

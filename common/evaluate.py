@@ -23,29 +23,35 @@ def sequence_accuracy_report(y_true: np.ndarray, y_pred: np.ndarray) -> dict:
     }
 
 
-def format_examples(targets, predictions, n: int, inputs=None) -> str:
+def format_examples(targets, predictions, n: int, inputs=None, spell=None) -> str:
     """The first ``n`` held-out examples, one line each: input (if given), expected and
-    predicted integers, with a ☑ where the whole prediction is right and a ☒ where not.
+    predicted values, with a ☑ where the whole prediction is right and a ☒ where not.
 
-    ``predictions`` may also be a dict ``{model name: predictions}``: then each example
+    ``spell(values)`` writes one input, target or prediction as text (default: a list of
+    integers, ``[3, 1, 4]``); inputs are right-aligned, so inputs of different lengths line
+    up. ``predictions`` may also be a dict ``{model name: predictions}``: then each example
     shows its input and target on one line and every model's prediction on its own line.
     """
+    spell = spell or _ints
+    shown = [""] * n
+    if inputs is not None:
+        written = [spell(x) for x in inputs[:n]]
+        width = max(map(len, written), default=0)
+        shown = [f"Input {text:>{width}}  " for text in written]
     if isinstance(predictions, dict):
         width = max(len(name) for name in predictions)
         blocks = []
         for i, y in enumerate(targets[:n]):
-            shown = f"Input {_ints(inputs[i])}  " if inputs is not None else ""
-            rows = [f"{shown}Expected {_ints(y)}"]
+            rows = [f"{shown[i]}Expected {spell(y)}"]
             for name, predicted in predictions.items():
                 mark = RIGHT if np.array_equal(y, predicted[i]) else WRONG
-                rows.append(f"  {name:<{width}}  {mark} Predicted {_ints(predicted[i])}")
+                rows.append(f"  {name:<{width}}  {mark} Predicted {spell(predicted[i])}")
             blocks.append("\n".join(rows))
         return "\n".join(blocks)
     lines = []
     for i, (y, p) in enumerate(zip(targets[:n], predictions[:n])):
         mark = RIGHT if np.array_equal(y, p) else WRONG
-        shown = f"Input {_ints(inputs[i])}  " if inputs is not None else ""
-        lines.append(f"{shown}Expected {_ints(y)}  {mark} Predicted {_ints(p)}")
+        lines.append(f"{shown[i]}Expected {spell(y)}  {mark} Predicted {spell(p)}")
     return "\n".join(lines)
 
 

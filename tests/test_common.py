@@ -75,6 +75,17 @@ def test_format_examples_marks_right_and_wrong():
                      "Input [8, 8]  Expected [3, 4]  \u2612 Predicted [3, 5]"]
 
 
+def test_format_examples_spells_and_aligns_inputs():
+    """One printer for every script: stateful_alphabet's letters go through ``spell``, and
+    inputs of different lengths are right-aligned."""
+    def letters(values):
+        return "".join("ABCDEFGHIJ"[i] for i in np.atleast_1d(values))
+
+    text = evaluate.format_examples([3, 9], [3, 8], 2, inputs=[[0, 1, 2], [8]], spell=letters)
+    assert text.splitlines() == ["Input ABC  Expected D  \u2611 Predicted D",
+                                 "Input   I  Expected J  \u2612 Predicted I"]
+
+
 @pytest.mark.parametrize("parse,text,message", [
     (cli.positive_int, "0", "at least 1"),
     (cli.positive_int, "-3", "at least 1"),

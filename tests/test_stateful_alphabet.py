@@ -186,6 +186,18 @@ def without_seconds(metrics):
             for name, result in metrics["experiments"].items()}
 
 
+def test_held_out_examples_are_spelled_in_letters_and_aligned():
+    """The variable-length runs print through the collection's one example printer."""
+    _, printed = run_printing("--quiet", "--experiments", "variable-length", "--epochs", "1",
+                              "--examples", "3")
+    lines = printed.split("held-out runs (first 3):\n", 1)[1].splitlines()[:3]
+    assert all(line.startswith("Input ") and ("\u2611" in line or "\u2612" in line) for line in lines)
+    assert len({line.index("Expected") for line in lines}) == 1, lines  # inputs right-aligned
+    for line in lines:
+        run, expected = line.split()[1], line.split()[3]
+        assert run.isalpha() and expected == chr(ord(run[-1]) + 1), line
+
+
 @pytest.mark.slow
 def test_same_seed_same_metrics_other_start_and_a_warning_when_short():
     args = [*QUIET, "--experiments", "naive,window-features,batch-state", "--epochs", "60",
