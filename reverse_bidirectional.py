@@ -10,9 +10,8 @@ an encoder-decoder (read everything, then write). All four train on the same dat
 table shows, per output position, which of them can do it. Two lessons from the source
 questions follow: why a per-step model plateaus (`--lessons per-step`) and why
 `stateful=True` does not help here (`--lessons stateful`).
-Run time: our default run (seed 7, TensorFlow, 2 CPU cores heavily shared with other jobs)
-trained the four models in 261 s, bilstm in 41 s of it (6 epochs); an idle machine is
-several times faster (see benchmarks/README.md for `--models bilstm`).
+Run time: the default run took 35 s on 2 idle CPU cores (TensorFlow, seed 7), 29 s of it
+training the four models: bilstm 3.6 s (6 epochs), encdec 15 s (12 epochs).
 """
 
 # %% [markdown]
@@ -251,16 +250,15 @@ for kind, model in models.items():
 #
 # Each model predicts the test sequences (new data, never used to stop training). One row
 # per model, one column per output position, and under each position the input the model
-# must copy there. The default run (seed 7, TensorFlow, 2 CPU cores shared with other jobs,
-# so the seconds are slow and vary) printed:
+# must copy there. The default run (seed 7, TensorFlow, 2 idle CPU cores) printed:
 #
 # ```
 # model       pos 0    pos 1    pos 2    pos 3    pos 4   element  sequence    epochs   train s
 # copies         x4       x3       x2       x1       x0
-# dense      10.45%   10.85%  100.00%   10.85%   10.45%    28.52%     1.75%        20      55.1
-# lstm       10.05%    9.15%  100.00%  100.00%   99.85%    63.81%     0.60%        20      71.3
-# bilstm    100.00%   99.95%   99.95%   99.95%   99.90%    99.95%    99.75%         6      41.1
-# encdec    100.00%  100.00%   99.80%   99.65%   99.65%    99.82%    99.15%        12      93.2
+# dense      10.45%   10.85%  100.00%   10.85%   10.45%    28.52%     1.75%        20       3.5
+# lstm       10.05%    9.15%  100.00%  100.00%   99.85%    63.81%     0.60%        20       6.9
+# bilstm    100.00%   99.95%   99.95%   99.95%   99.90%    99.95%    99.75%         6       3.6
+# encdec    100.00%  100.00%   99.80%   99.65%   99.65%    99.82%    99.15%        12      15.4
 # ```
 #
 # - `dense` is right only at position 2, the middle, where the target x2 is the very

@@ -8,10 +8,10 @@ steps, 1..5 letters left-padded and masked) decides what an LSTM can use; what K
 from one sample to the next (nothing, unless the layer is `stateful`); why a window caps
 what a model can learn while a stateful layer sees a long sequence whole; and why a perfect
 score on this task proves less than it seems.
-Run time: the default run trained for 252 s on 2 CPU cores busy with other jobs (TensorFlow,
-seed 7); the stateful experiment alone took 2.6 s in benchmarks/README.md's run, where the
-tutorial's 300 `fit` calls took 32 s (timed for 30 calls by
-benchmarks/original_stateful_alphabet.py and extrapolated).
+Run time: the default run took 32 s on 2 idle CPU cores (TensorFlow, seed 7), 24 s of it
+training, 12 s of that the variable-length experiment; the stateful experiment took 1.9 s,
+where the tutorial's 300 `fit` calls took 32 s in benchmarks/README.md's run (timed for 30
+calls by benchmarks/original_stateful_alphabet.py and extrapolated).
 """
 
 # %% [markdown]
