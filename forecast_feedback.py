@@ -32,8 +32,6 @@ Run time: the default run took 21-24 s on 2 idle CPU cores (TensorFlow, seed 7, 
 # ## Setup
 
 # %%
-import warnings
-
 import common  # first: it quiets TensorFlow's start-up notes and picks a backend
 import keras
 import numpy as np
@@ -161,8 +159,8 @@ def rmse_per_step(forecast):
 
 
 for name, forecast in forecasts.items():
-    print(f"{name}: RMSE 1 step ahead {rmse_per_step(forecast)[0]:.3f}, "
-          f"{args.horizon} steps ahead {rmse_per_step(forecast)[-1]:.3f}")
+    errors = rmse_per_step(forecast)
+    print(f"{name}: RMSE 1 step ahead {errors[0]:.3f}, {args.horizon} steps ahead {errors[-1]:.3f}")
 
 # %% [markdown]
 # ## Build the model
@@ -210,9 +208,7 @@ if "feedback" in args.methods:
 def train_model(name, x, y, x_val, y_val, batch_size):
     early = keras.callbacks.EarlyStopping(patience=RECIPE["patience"], min_delta=RECIPE["min_delta"],
                                           restore_best_weights=True)
-    with Timer() as timer, warnings.catch_warnings():
-        # On JAX, Keras 3.15 copies the best weights in a way NumPy 2 warns about; not ours to fix.
-        warnings.filterwarnings("ignore", "__array__ implementation", DeprecationWarning)
+    with Timer() as timer:
         fitted = models[name].fit(x, y, batch_size=batch_size, epochs=args.epochs, shuffle=True,
                                   validation_data=(x_val, y_val), verbose=fit_verbosity(args.quiet),
                                   callbacks=[early, keras.callbacks.TerminateOnNaN()])
@@ -272,8 +268,7 @@ def forecast_return_state(model, history, horizon):
 
 def forecast_stateful(model, history, horizon):
     stateful = build_model(args.units, stateful=True, batch_size=len(history))
-    for copy, trained in zip(stateful.weights, model.weights):  # the same layers, in order
-        copy.assign(trained.value)
+    stateful.set_weights(model.get_weights())  # the same layers, in the same order
     stateful.get_layer("lstm").reset_state()
     step, steps = stateful(history)[:, -1:], []  # warm-up: read the known values
     for _ in range(horizon):
@@ -360,14 +355,16 @@ print_summary(f"RMSE by steps ahead ({len(test)} held-out series, {keras.backend
     **{name: "  ".join(f"{values[step - 1]:6.3f}" for step in shown_steps)
        + (f"   {train_seconds[name]:.1f} s" if name in train_seconds else "")
        for name, values in rmse.items()}})
-def values(row):
+
+
+def first_steps(row):
     return " ".join(f"{v:+.2f}" for v in row[:6]) + " ..."
 
 
 for i in range(min(args.examples, len(test))):  # the first 6 future steps of a few series
-    print(f"\nheld-out series {i}\n{'truth':>18}  {values(future[i])}")
+    print(f"\nheld-out series {i}\n{'truth':>18}  {first_steps(future[i])}")
     for name, forecast in forecasts.items():
-        print(f"{name:>18}  {values(forecast[i])}")
+        print(f"{name:>18}  {first_steps(forecast[i])}")
 metrics = {"script": "forecast_feedback", "backend": keras.backend.backend(), "seed": args.seed,
            "horizon": args.horizon, "train_seconds": round(sum(train_seconds.values()), 3),
            "baselines": list(BASELINES),
