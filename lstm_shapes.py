@@ -320,8 +320,7 @@ windows = np.ascontiguousarray(windows.transpose(0, 2, 1))
 check("windows", "input", windows, (T * (args.chunks - 1) + 1, T, F))  # one sample per window
 stateless = layers.LSTM(U)
 stateless.build(windows.shape)
-for mine, theirs in zip(stateless.weights, memory.weights):
-    mine.assign(theirs.value)  # the stateful LSTM's weights
+stateless.set_weights(memory.get_weights())  # the stateful LSTM's weights
 per_window = check("windows", "output", stateless(windows), (len(windows), U))
 difference("windows", "first_window_difference", per_window[0], whole[0, T - 1])
 difference("windows", "last_window_difference", per_window[-1], whole[0, -1], same=False)

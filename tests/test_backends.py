@@ -28,7 +28,6 @@ BACKENDS = ["jax", pytest.param("torch", marks=needs_torch)]
 
 # Scripts that cannot run on torch yet, and why. Strict: once a script is fixed, its test
 # fails (XPASS) until its line here goes.
-# Scripts that cannot run on torch yet, with why (a strict xfail: it fails once they can).
 TORCH_PENDING = {}
 
 
