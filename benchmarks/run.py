@@ -401,7 +401,7 @@ def main(argv=None) -> None:
         if not args.backend_table and set(args.tasks) != set(TASKS):
             parser.error("argument --update-readme: needs every task; use --output for a part")
 
-    rows, start = [], time.perf_counter()
+    rows, took, start = [], {}, time.perf_counter()
     for backend in backends:
         what = "every script" if args.backend_table else ", ".join(args.tasks)
         print(f"Running {what} on {backend} ...", flush=True)
@@ -415,12 +415,14 @@ def main(argv=None) -> None:
         if done.returncode != 0:
             sys.exit(f"benchmark worker failed on {backend} (exit status {done.returncode})")
         rows += [json.loads(line[4:]) for line in done.stdout.splitlines() if line.startswith("ROW ")]
-        print(f"  {backend}: {time.perf_counter() - began:.0f} s", flush=True)
+        took[backend] = time.perf_counter() - began
+        print(f"  {backend}: {took[backend]:.0f} s", flush=True)
     packages = ["keras"] + [BACKEND_PACKAGE[b] for b in backends if b in installed]
     versions = ", ".join(f"{name} {version(name)}" for name in packages)
     header = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU cores "
               f"({platform.machine()}), Python {platform.python_version()}, {versions}; "
-              f"whole run {time.perf_counter() - start:.0f} s.")
+              f"whole run {time.perf_counter() - start:.0f} s ("
+              + ", ".join(f"{BACKEND_NAME[b]} {took[b]:.0f} s" for b in backends) + ").")
     if args.backend_table:
         header += (" One run per cell, default flags, seed "
                    f"{args.seed}: `python benchmarks/run.py --backend-table`.")
