@@ -199,14 +199,25 @@ def backend_rows(seed: int) -> list[dict]:
     return rows
 
 
+def usable_cpus() -> int:
+    """The CPU cores this process may run on (all of them unless --cpus pinned it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
 def worker(args) -> None:
     """Run the tasks on this process's backend; print one JSON row per line."""
+    if args.cpus:  # before Keras and the backend are imported: they size their thread pools
+        os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:args.cpus])
     if args.backend_table:
         rows = backend_rows(args.seed)
     else:
         rows = [measure(task, args.full, args.seed) for task in args.tasks]
     for row in rows:
-        print("ROW " + json.dumps(row), flush=True)
+        print("ROW " + json.dumps({**row, "cpus": usable_cpus()}), flush=True)
+
+
+def cores(n: int) -> str:
+    return f"{n} CPU core" + ("s" if n != 1 else "")
 
 
 def ratio(x: float) -> str:
@@ -275,7 +286,8 @@ def summary(rows: list[dict], backends: list[str]) -> str:
         return r["original_seconds"] / r["ours_seconds"]
 
     tasks = sorted({r["task"] for r in rows}, key=list(TASKS).index)
-    sentence = (f"Against the original tutorials' loops, in one run on {os.cpu_count()} CPU cores "
+    cpus = rows[0].get("cpus", usable_cpus())
+    sentence = (f"Against the original tutorials' loops, in one run on {cores(cpus)} "
                 f"({time.strftime('%Y-%m-%d')}), removing the loop alone (the same recipe as one "
                 f"`fit` call with a reset callback) gave {ranges(loop)}; our recipes gave "
                 f"{ranges(recipe)} on top of that; in all, {ranges(whole)}")
@@ -371,12 +383,20 @@ def main(argv=None) -> None:
                         help="write the table into benchmarks/README.md and the sentence into "
                              "README.md, between their markers (needs every task on every "
                              "backend; with --backend-table, every backend)")
+    parser.add_argument("--cpus", type=int, default=None,
+                        help="run each backend on this many CPU cores only (default: all); "
+                             "1 keeps a shared, busy machine from slowing PyTorch's threads "
+                             "down many times over")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.tasks = [t for t in args.tasks.split(",") if t]
     unknown = sorted(set(args.tasks) - set(TASKS))
     if unknown:
         parser.error(f"argument --tasks: unknown task(s) {', '.join(unknown)}")
+    if args.cpus is not None and not 1 <= args.cpus <= usable_cpus():
+        parser.error(f"argument --cpus: must be 1..{usable_cpus()}, got {args.cpus}")
+    if args.cpus is not None and not hasattr(os, "sched_setaffinity"):
+        parser.error("argument --cpus: this system cannot pin a process to cores")
     if args.worker:
         return worker(args)
     installed = installed_backends()
@@ -409,6 +429,7 @@ def main(argv=None) -> None:
         command = [sys.executable, __file__, "--worker", "--tasks", ",".join(args.tasks),
                    "--seed", str(args.seed)] + (["--full"] if args.full else [])
         command += ["--backend-table"] if args.backend_table else []
+        command += ["--cpus", str(args.cpus)] if args.cpus else []
         env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT)}
         # The worker's stderr (its progress lines, and any traceback) goes straight through.
         done = subprocess.run(command, env=env, stdout=subprocess.PIPE, text=True)
@@ -419,7 +440,8 @@ def main(argv=None) -> None:
         print(f"  {backend}: {took[backend]:.0f} s", flush=True)
     packages = ["keras"] + [BACKEND_PACKAGE[b] for b in backends if b in installed]
     versions = ", ".join(f"{name} {version(name)}" for name in packages)
-    header = (f"Measured {time.strftime('%Y-%m-%d')} on {os.cpu_count()} CPU cores "
+    cpus = rows[0]["cpus"] if rows else usable_cpus()
+    header = (f"Measured {time.strftime('%Y-%m-%d')} on {cores(cpus)} "
               f"({platform.machine()}), Python {platform.python_version()}, {versions}; "
               f"whole run {time.perf_counter() - start:.0f} s ("
               + ", ".join(f"{BACKEND_NAME[b]} {took[b]:.0f} s" for b in backends) + ").")

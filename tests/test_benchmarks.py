@@ -98,6 +98,9 @@ def test_update_readme_refuses_a_part():
     with pytest.raises(SystemExit) as stop:
         bench.main(["--tasks", "echo_full", "--backends", "tensorflow", "--update-readme"])
     assert stop.value.code == 2
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--tasks", "echo_full", "--cpus", "0"])
+    assert stop.value.code == 2
 
 
 def test_an_original_runs_as_a_loop_and_as_one_fit():
