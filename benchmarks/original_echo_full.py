@@ -13,7 +13,7 @@ instead of ``batch_input_shape=``, and a ``reset_state()`` per stateful layer in
 what removing the loop alone gains. (``echo_full.py --recipe tutorial`` is the script's
 version of it.)
 
-    python benchmarks/original_echo_full.py --fraction 0.2 [--one-fit]
+    python benchmarks/original_echo_full.py --fraction 0.1 [--one-fit]
 """
 
 import sys
@@ -86,4 +86,4 @@ def run(fraction: float = 1.0, seed: int = 7, one_fit: bool = False) -> dict:
 if __name__ == "__main__":
     from benchmarks.timing import main
 
-    main(run, default_fraction=0.2)
+    main(run, default_fraction=0.1)

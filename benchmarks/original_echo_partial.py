@@ -12,7 +12,7 @@ The sequences are generated before the timed loop.
 the state after each sequence's batch: what removing the loop alone gains
 (``echo_partial.py --recipe tutorial`` is the script's version of it).
 
-    python benchmarks/original_echo_partial.py --fraction 0.05 [--one-fit]   # 250 sequences
+    python benchmarks/original_echo_partial.py --fraction 0.02 [--one-fit]   # 100 sequences
 """
 
 import sys
@@ -85,4 +85,4 @@ def run(fraction: float = 1.0, seed: int = 7, one_fit: bool = False) -> dict:
 if __name__ == "__main__":
     from benchmarks.timing import main
 
-    main(run, default_fraction=0.05)
+    main(run, default_fraction=0.02)

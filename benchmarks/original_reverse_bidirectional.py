@@ -17,7 +17,7 @@ from the project's seeded generators instead of ``random.randint``, and the wind
 each sequence's windows shuffled among themselves as each call's ``fit`` shuffled them:
 what removing the loop alone gains. Run from the repository root:
 
-    python benchmarks/original_reverse_bidirectional.py --fraction 0.25 [--one-fit]
+    python benchmarks/original_reverse_bidirectional.py --fraction 0.1 [--one-fit]
 """
 
 import sys
@@ -85,4 +85,4 @@ def run(fraction: float = 1.0, seed: int = 7, one_fit: bool = False) -> dict:
 if __name__ == "__main__":
     from benchmarks.timing import main
 
-    main(run, default_fraction=0.25)
+    main(run, default_fraction=0.1)

@@ -12,9 +12,9 @@ resets the state after each pass over the 25 pairs: what removing the loop alone
 (``stateful_alphabet.py --experiments stateful`` is our recipe: a larger learning rate that
 decays, fewer epochs, several updates per compiled call.)
 
-    python benchmarks/original_stateful_alphabet.py --fraction 0.1 [--one-fit]
+    python benchmarks/original_stateful_alphabet.py --fraction 0.05 [--one-fit]
 
-runs 30 of the 300 passes and extrapolates the time of all 300 (a whole run, fraction 1,
+runs 15 of the 300 passes and extrapolates the time of all 300 (a whole run, fraction 1,
 also reports the accuracy on the 25 pairs).
 """
 
@@ -78,4 +78,4 @@ def run(fraction: float = 1.0, seed: int = 7, one_fit: bool = False) -> dict:
 if __name__ == "__main__":
     from benchmarks.timing import main
 
-    main(run, default_fraction=0.1)
+    main(run, default_fraction=0.05)

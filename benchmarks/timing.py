@@ -105,8 +105,9 @@ def sequence_accuracy(y_true, y_pred) -> float:
     return float((y_true.argmax(-1) == y_pred.argmax(-1)).all(axis=1).mean())
 
 
-def main(run, default_fraction: float) -> None:
-    """The command line of an original: --fraction, --seed, --one-fit; prints run's JSON."""
+def main(run, default_fraction: float, one_fit: bool = True) -> None:
+    """The command line of an original: --fraction, --seed, and --one-fit where it has a
+    one-fit version; prints run's result as JSON."""
     import argparse
     import json
     import sys
@@ -115,11 +116,13 @@ def main(run, default_fraction: float) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--fraction", type=float, default=default_fraction,
                         help=f"share of the recipe to run and time (default: {default_fraction}; "
-                             "1: all of it, with the held-out accuracy)")
+                             "1: all of it, and its held-out accuracy where it has one)")
     parser.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
-    parser.add_argument("--one-fit", action="store_true",
-                        help="the same recipe as one fit call instead of the loop")
+    if one_fit:
+        parser.add_argument("--one-fit", action="store_true",
+                            help="the same recipe as one fit call instead of the loop")
     args = parser.parse_args()
+    args.one_fit = getattr(args, "one_fit", False)
     if not 0 < args.fraction <= 1:
         parser.error(f"argument --fraction: must be in (0, 1], got {args.fraction}")
     print(json.dumps(run(args.fraction, args.seed, one_fit=args.one_fit), indent=2))

@@ -16,7 +16,7 @@ def row(task, backend, original, one_fit, ours, accuracy=0.999, target=10):
     return {"task": task, "backend": backend, "flags": "", "recipe": "original (5 fit calls)",
             "target": target, "original_seconds": original, "original_accuracy": None,
             "one_fit_seconds": one_fit, "one_fit_accuracy": None, "ours_seconds": ours,
-            "ours_accuracy": accuracy, "note": "original: 1 of 5 calls timed, extrapolated"}
+            "ours_accuracy": accuracy, "note": "original 1 of 5 calls"}
 
 
 ROWS = [row("echo_full", "tensorflow", 40.0, 8.0, 2.0),
