@@ -4,11 +4,18 @@ Nothing here trains more than a few batch-1 updates; the benchmark itself is run
 (`python benchmarks/run.py`), as its README says.
 """
 
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 import time
 
 import pytest
 
 from benchmarks import run as bench
+from conftest import ROOT
 from benchmarks.timing import calls_for, time_loop
 
 
@@ -111,3 +118,50 @@ def test_an_original_runs_as_a_loop_and_as_one_fit():
     assert loop["fit_calls"] == 2 and one_fit["batches"] == 50
     assert loop["train_seconds_full"] > loop["train_seconds"]
     assert one_fit["train_seconds_full"] > one_fit["train_seconds"]
+
+
+# The smallest share of each original: 2 calls (or 2 updates), so the first call counts once
+# and the second gives the steady cost.
+SMALLEST = {"echo_full": 0.004, "echo_partial": 0.0004, "reverse_bidirectional": 0.01,
+            "stateful_alphabet": 0.007, "forecast_feedback": 1e-7}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", list(bench.TASKS))
+def test_every_original_extrapolates_from_its_first_and_steady_calls(task):
+    module = importlib.import_module(f"benchmarks.original_{task}")
+    modes = [False, True] if bench.TASKS[task]["one_fit"] else [False]
+    for one_fit in modes:
+        result = module.run(fraction=SMALLEST[task], seed=7, one_fit=one_fit)
+        assert result["task"] == task  # a share: not scored
+        assert result.get("sequence_accuracy", result.get("accuracy")) is None
+        if "fit_calls" in result:  # a loop: first call once, the second for the other calls
+            first, total, calls = (result["first_call_seconds"], result["train_seconds"],
+                                   result["fit_calls_full"])
+            assert result["fit_calls"] == 2
+            assert result["train_seconds_full"] == pytest.approx(first + (total - first) * (calls - 1))
+        else:  # one fit: all it ran, plus the steady cost of each batch not run
+            assert result["batches"] < result["batches_full"]
+            assert result["train_seconds_full"] > result["train_seconds"]
+    if not bench.TASKS[task]["one_fit"]:
+        with pytest.raises(ValueError, match="no one-fit version"):
+            module.run(fraction=SMALLEST[task], seed=7, one_fit=True)
+
+
+@pytest.mark.backends
+@pytest.mark.parametrize("backend", ["jax", "torch"])
+def test_the_originals_run_on_every_backend(backend):
+    if importlib.util.find_spec(backend) is None:
+        pytest.skip(f"{backend} is not installed")
+    code = ("import json\n"
+            "from benchmarks import original_echo_full as e, original_stateful_alphabet as a\n"
+            "from benchmarks import original_forecast_feedback as f\n"
+            "print(json.dumps([e.run(0.004, one_fit=False), e.run(0.004, one_fit=True),\n"
+            "                  a.run(0.007, one_fit=False), a.run(0.007, one_fit=True),\n"
+            "                  f.run(1e-7)]))\n")
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT)},
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    assert all(r["train_seconds_full"] > r["train_seconds"] > 0 for r in results)
