@@ -283,6 +283,8 @@ def summary(rows: list[dict], backends: list[str]) -> str:
             values = [key(r) for r in rows if r["backend"] == backend and key(r) is not None]
             if values:
                 parts.append(f"{span(values)} on {BACKEND_NAME[backend]}")
+        if not parts:
+            return "nothing measured"
         return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
     def loop(r):

@@ -61,6 +61,8 @@ def test_the_sentence_gives_loop_recipe_and_whole_ranges_per_backend():
     assert "4.0-10.0x on TensorFlow and 6.0x on PyTorch" in sentence  # the recipe
     assert "15.0-2000x on TensorFlow and 60.0x on PyTorch" in sentence  # in all
     assert "forecast_feedback" in sentence and "over echo_full" in sentence  # a part only
+    assert "loop alone (the same recipe as one `fit` call with a reset callback) gave nothing " \
+           "measured" in bench.summary(ROWS[2:3], ["tensorflow"])
 
 
 def test_markers_are_written_in_place_and_a_missing_pair_writes_nothing(tmp_path):
