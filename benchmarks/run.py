@@ -423,6 +423,10 @@ def main(argv=None) -> None:
         if absent:
             parser.error(f"argument --backends: not installed: {', '.join(absent)} "
                          "(PyTorch: pip install -r requirements-torch.txt)")
+    quick = os.environ.get("LSTM_TUTORIALS_QUICK", "") not in ("", "0")
+    if args.update_readme and quick:
+        parser.error("argument --update-readme: LSTM_TUTORIALS_QUICK is set, so the scripts "
+                     "would run their quick budgets, not their defaults; unset it")
     if args.update_readme:  # the README speaks of every task on every backend
         if set(backends) != set(ALL_BACKENDS):
             parser.error("argument --update-readme: needs every backend "
@@ -453,10 +457,13 @@ def main(argv=None) -> None:
     header = (f"Measured {time.strftime('%Y-%m-%d')} on {cores(cpus)} "
               f"({platform.machine()}), Python {platform.python_version()}, {versions}; "
               f"whole run {time.perf_counter() - start:.0f} s ("
-              + ", ".join(f"{BACKEND_NAME[b]} {took[b]:.0f} s" for b in backends) + ").")
+              + ", ".join(f"{BACKEND_NAME[b]} {took[b]:.0f} s" for b in backends) + ")."
+              + (" Our recipes at their QUICK budgets (LSTM_TUTORIALS_QUICK): not their "
+                 "defaults." if quick and not args.backend_table else ""))
     if args.backend_table:
-        header += (" One run per cell, default flags, seed "
-                   f"{args.seed}: `python benchmarks/run.py --backend-table`.")
+        header += (" One run per cell, "
+                   + ("QUICK budgets (LSTM_TUTORIALS_QUICK)" if quick else "default flags")
+                   + f", seed {args.seed}: `python benchmarks/run.py --backend-table`.")
         text = header + "\n\n" + backend_table(rows, backends) + "\n"
     else:
         sentence = summary(rows, backends)

@@ -103,7 +103,12 @@ def test_the_backend_table_covers_every_script_with_a_generic_row():
     assert "not run" in text
 
 
-def test_update_readme_refuses_a_part():
+def test_update_readme_refuses_a_part_or_quick_runs(monkeypatch):
+    monkeypatch.setenv("LSTM_TUTORIALS_QUICK", "1")
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--backend-table", "--update-readme"])
+    assert stop.value.code == 2
+    monkeypatch.delenv("LSTM_TUTORIALS_QUICK")
     with pytest.raises(SystemExit) as stop:
         bench.main(["--tasks", "echo_full", "--backends", "tensorflow", "--update-readme"])
     assert stop.value.code == 2
