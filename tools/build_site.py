@@ -14,6 +14,7 @@ navigation (tutorials in the README's order). Every page loads only files of the
 """
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -102,7 +103,7 @@ def stage(folder: Path) -> list:
                     ignore=shutil.ignore_patterns("__pycache__", "overrides"))
     for page in (folder / "docs").glob("*.md"):  # README.md is the site's index
         page.write_text(page.read_text().replace("](../README.md", "](../index.md"))
-    shutil.copytree(ROOT / "docs" / "overrides", folder / "overrides")
+    shutil.copytree(ROOT / "docs" / "overrides", folder.parent / "overrides")
     missing = [s.name for s in SCRIPTS if not (ROOT / "notebooks" / f"{s.stem}.ipynb").exists()]
     if missing:
         raise SystemExit(f"no notebook for {', '.join(missing)}: run python tools/make_notebooks.py --execute")
@@ -134,7 +135,8 @@ def config(folder: Path, extra_pages: list) -> dict:
                 {"Reference": [{title_of_page(p): f"docs/{p.name}"} for p in reference]
                  + [{title_of_page(folder / p): p} for p in sorted(extra_pages)]}],
     })
-    settings["theme"]["custom_dir"] = str(folder / "overrides")
+    settings["theme"]["custom_dir"] = str(folder.parent / "overrides")
+    settings["hooks"] = [str(ROOT / hook) for hook in settings.get("hooks", [])]
     return settings
 
 
@@ -150,7 +152,10 @@ def build(quiet: bool = False) -> Path:
         command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--clean", "-f", str(config_file)]
         if quiet:
             command.append("--quiet")
-        result = subprocess.run(command, cwd=scratch, text=True, capture_output=True)
+        # NO_MKDOCS_2_WARNING: Material prints a banner about MkDocs 2.0 at every build; the
+        # requirements pin MkDocs 1.x, which it is about.
+        env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+        result = subprocess.run(command, cwd=scratch, text=True, capture_output=True, env=env)
         # MkDocs names the scratch folder in its log lines; say "the staged sources" instead.
         log = (result.stdout + result.stderr).replace(str(folder), "<staged sources>")
         if log.strip():

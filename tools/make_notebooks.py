@@ -40,10 +40,11 @@ NOTEBOOKS = ROOT / "notebooks"
 
 HELPERS_TITLE = ("#@title Helpers: the plumbing this notebook needs from the collection's "
                  "common/ package (generated; not the lesson)")
-HELPERS_NOTE = ("*Helpers.* The next cell (collapsed) holds the parts of this collection's "
-                "`common/` package that this tutorial uses (command line, data generation, "
-                "outputs, backend work-arounds), copied by `tools/make_notebooks.py` so that the "
-                "notebook runs on its own. It is not the lesson: read on below it.")
+HELPERS_NOTE = ("*Helpers.* The cell below this note (collapsed in Jupyter and Colab, left out of "
+                "the site's page) holds the parts of this collection's `common/` package that this "
+                "tutorial uses (command line, data generation, outputs, backend work-arounds), "
+                "copied by `tools/make_notebooks.py` so that the notebook runs on its own. It is "
+                "not the lesson: read on below it.")
 
 
 # ---- reading common/ ------------------------------------------------------------------------
@@ -163,7 +164,17 @@ def helpers_source(script_source: str) -> str:
     modules = _common_modules()
     keep = {name: set() for name in modules}  # module -> indices of statements to keep
     aliases = []  # (bound, module name, name) where a name is imported under another
+    namespaces = {}  # a module imported whole (from common import data) -> {attribute: name}
     reached, pending = set(), []
+
+    def attributes_of(node, bound: str, module: str) -> None:
+        """``bound.NAME`` in ``node``, where ``bound`` is the module ``module`` of common/:
+        NAME is needed, and ``bound`` becomes a namespace holding it."""
+        for inner in ast.walk(node):
+            if (isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name)
+                    and inner.value.id == bound and isinstance(inner.ctx, ast.Load)):
+                namespaces.setdefault(bound, {})[inner.attr] = inner.attr
+                pending.append((module, inner.attr))
 
     def reach(module: str) -> None:
         if module not in reached:
@@ -180,9 +191,8 @@ def helpers_source(script_source: str) -> str:
         m = modules[module]
         if name in m.common_names:  # imported into this module from another of common/
             target_module, target = m.common_names[name]
-            if target is None:
-                raise RuntimeError(f"common/{module}.py uses the module {name} as a name; "
-                                   "tools/make_notebooks.py inlines names, not modules")
+            if target is None:  # a module: its attributes were needed where it is read
+                return
             if target != name:
                 aliases.append((name, target_module, target))
             need(target_module, target)
@@ -208,13 +218,18 @@ def helpers_source(script_source: str) -> str:
                     pending.append((target_module, target))
         m = modules[module]
         for name in sorted(_loads(node)):
-            if name in m.binders:
+            if name in m.common_names and m.common_names[name][1] is None:
+                attributes_of(node, name, m.common_names[name][0])
+            elif name in m.binders:
                 pending.append((module, name))
 
     reach("__init__")  # `import common` runs it, whatever the script imports
+    script_tree = ast.parse(script_source)
     for bound, module, name in _script_imports(script_source, set(modules)):
         if name is None:
             reach(module)
+            if bound:
+                attributes_of(script_tree, bound, module)
         else:
             pending.append((module, name))
             if bound != name:
@@ -242,9 +257,13 @@ def helpers_source(script_source: str) -> str:
                                            f"define {bound!r}: one notebook cell cannot hold both")
             chunk.append(m.text(index))
         if chunk:
-            parts.append(f"# ---- from common/{module}.py " + "-" * max(0, 62 - len(module)))
+            parts.append(f"# ---- common/{module}.py " + "-" * max(0, 67 - len(module)))
             parts.append("\n".join(_join(chunk)))
     alias_lines = sorted({f"{bound} = {name}" for bound, _, name in aliases})
+    if namespaces:  # modules imported whole: a namespace of the names read from each
+        alias_lines = ["import types"] + alias_lines + [
+            f"{bound} = types.SimpleNamespace({', '.join(f'{a}={n}' for a, n in sorted(names.items()))})"
+            for bound, names in sorted(namespaces.items())]
     if alias_lines:
         parts.append("\n".join(alias_lines))
     return "\n\n".join(parts) + "\n"
