@@ -368,7 +368,11 @@ def execute(notebook, timeout: int = 1800, cwd: Path | None = None, quick: bool 
         kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(scratch) / "kernel"))
         client = NotebookClient(notebook, km=kernel, timeout=timeout, kernel_name="python3",
                                 record_timing=False, resources={"metadata": {"path": str(folder)}})
-        client.execute(env=env, cwd=str(folder))
+        try:
+            client.execute(env=env, cwd=str(folder))
+        finally:  # nbclient shuts down only the kernels it made itself
+            if kernel.has_kernel:
+                kernel.shutdown_kernel(now=True)
     return notebook
 
 
