@@ -484,7 +484,8 @@ def main(argv=None) -> None:
     if not write_between(BENCHMARKS_README, BEGIN, END, text):
         sys.exit(f"{BENCHMARKS_README} has no {BEGIN} ... {END} markers")
     print(f"Wrote the table into {BENCHMARKS_README.relative_to(ROOT)}.")
-    if write_between(TOP_README, SPEEDUP_BEGIN, SPEEDUP_END, sentence, block=False):
+    linked = sentence[:-1] + " ([benchmarks/](benchmarks/README.md) has each task)."
+    if write_between(TOP_README, SPEEDUP_BEGIN, SPEEDUP_END, linked, block=False):
         print("Wrote the sentence into README.md.")
     else:
         print(f"README.md has no {SPEEDUP_BEGIN} ... {SPEEDUP_END} markers: sentence not written.")
