@@ -162,6 +162,9 @@ def test_default_run_clears_its_bars(default_run):
     # Where RepeatVector stops working within the same budget, teacher forcing still works.
     assert teacher["15"]["inference_accuracy"] >= TARGET
     assert metrics["designs"]["repeat_vector"]["15"]["inference_accuracy"] < 0.9
+    # "after 7 passes; RepeatVector spends all 10" (What we learned)
+    assert teacher["10"]["epochs_run"] == 7 and metrics["designs"]["repeat_vector"]["10"][
+        "epochs_run"] == 10
     if metrics["idle"]:  # the header's "under a minute on a laptop CPU" (2 cores)
         assert metrics["train_seconds"] < 60
 
