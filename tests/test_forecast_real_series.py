@@ -28,14 +28,23 @@ BAD_INPUTS = [
     (["--csv", "no_such_file.csv"], "argument --column"),
     (["--column", "value"], "argument --column"),  # only with --csv
     (["--time-column", "date"], "argument --time-column"),
-    (["--difference", "maybe"], "argument --difference"),
     (["--season", "-1"], "argument --season"),
     (["--units", "0"], "argument --units"),
 ]
 LIFT_SECTIONS = ("Build the model", "Train")
 
 # Every decimal number and percentage in the script's prose (tests/test_claims.py).
-CLAIMS = {}
+CLAIMS = {
+    "17.817": "methods.autoreg.rmse_per_step.0", "26.649": "methods.autoreg.rmse_per_step.7",
+    "0.387": "methods.autoreg.rmse_ratio", "0.82": "methods.autoreg.change_correlation",
+    "19.700": "methods.lstm.rmse_per_step.0", "34.100": "methods.lstm.rmse_per_step.7",
+    "0.501": "methods.lstm.rmse_ratio", "0.83": "methods.lstm.change_correlation",
+    "30.481": "methods.persistence.rmse_per_step.0", "66.736": "methods.persistence.rmse_per_step.7",
+    "0.581": "methods.seasonal-naive.rmse_ratio", "0.805": "methods.ets.rmse_ratio",
+    "0.49": "methods.lstm-values.change_correlation", "30.847": "methods.lstm-values.rmse_per_step.0",
+    "0.645": "methods.lstm-values.rmse_ratio", "111.6": "pitfalls.forecast_max.lstm-values",
+    "0.827": "methods.lstm-leaky-scale.rmse_ratio", "157.6": "pitfalls.test_max", "1.28": "pitfalls.inputs_moved_by_test_part.whole-series",
+}
 MEASURED = {}
 UNMEASURED = {
     "70%": "the training part's share of the series (SHARED['train'])",
@@ -58,23 +67,25 @@ def rmse(metrics, name):
 
 
 @pytest.fixture(scope="module")
-def quick():
-    """A quick sunspots run in-process: every method, its arrays and functions."""
-    return run_namespace(SCRIPT, *QUICK)
+def quick(tmp_path_factory):
+    """A quick sunspots run in-process that saves its model: every method, its arrays and
+    functions."""
+    path = tmp_path_factory.mktemp("quick") / "forecaster.keras"
+    return run_namespace(SCRIPT, *QUICK, "--save", path)
 
 
 def test_quick_run_scores_every_method_on_the_same_origins(quick):
     m = quick["metrics"]
-    assert m["script"] == "forecast_real_series" and m["data"] == "sunspots" and m["horizon"] == 10
+    assert m["script"] == "forecast_real_series" and m["data"] == "sunspots" and m["horizon"] == 8
     assert set(m["methods"]) == {"lstm", "persistence", "seasonal-naive", "autoreg", "ets"}
     for name, method in m["methods"].items():
         for key in ("rmse_per_step", "mae_per_step"):
-            assert len(method[key]) == 10 and np.isfinite(method[key]).all(), (name, key)
+            assert len(method[key]) == 8 and np.isfinite(method[key]).all(), (name, key)
     assert m["methods"]["persistence"]["rmse_ratio"] == 1.0
     assert m["methods"]["persistence"]["best_lag"] == 1  # the last value is the truth 1 step late
     assert m["train_seconds"] > 0 and m["split"] == {"train": 216, "validation": 46, "test": 47}
-    assert m["origins"] == 47 - 10 + 1 and m["season"] == 11  # the autocorrelation peak
-    assert len(m["future"]["lstm"]) == 10 and len(m["future_band"]) == 10
+    assert m["origins"] == 47 - 8 + 1 and m["season"] == 11  # the autocorrelation peak
+    assert m["trend"] is False and len(m["future"]["lstm"]) == 8 and len(m["future_band"]) == 8
 
 
 def test_main_claim_at_a_quick_configuration(quick):
@@ -103,15 +114,17 @@ def test_the_test_part_cannot_change_what_the_model_trains_on(quick):
 
 
 def test_pitfall_measurements(tmp_path):
-    """With --pitfalls: the leaky scaler's inputs move with the test part, the train-only
-    ones do not; and the other differencing choice is trained and scored."""
+    """With --pitfalls: the LSTM on values and its twin scaled with the whole series are
+    trained and scored; the twin's training inputs move with the test part, the others' do
+    not."""
     path = tmp_path / "m.json"
     run_namespace(SCRIPT, "--quiet", "--examples", "0", "--epochs", "2", "--pitfalls",
-                  "--difference", "no", "--metrics", path)
+                  "--seed", "3", "--metrics", path, "--plot", tmp_path / "p.png")
     m = json.loads(path.read_text())
     moved = m["pitfalls"]["inputs_moved_by_test_part"]
     assert moved["train-only"] == 0 and moved["whole-series"] > 0.01
-    assert {"lstm-leaky-scale", "lstm-changes"} <= set(m["methods"]) and m["difference"] is False
+    assert {"lstm-values", "lstm-leaky-scale"} <= set(m["methods"]) and m["seed"] == 3
+    assert (tmp_path / "p.png").read_bytes()[:4] == b"\x89PNG"
 
 
 @pytest.mark.slow
@@ -122,10 +135,9 @@ def test_same_seed_same_numbers():
     assert first["methods"] == second["methods"] and first["future"] == second["future"]
 
 
-def test_saved_model_reloads_in_a_fresh_process(tmp_path):
-    path = tmp_path / "forecaster.keras"
-    ns = run_namespace(SCRIPT, "--quiet", "--examples", "0", "--epochs", "2", "--no-pitfalls",
-                       "--save", path)
+def test_saved_model_reloads_in_a_fresh_process(quick, tmp_path):
+    ns = quick
+    path = ns["args"].save
     x = ns["x_test"][:8]
     expected = np.asarray(ns["model"].predict(x, verbose=0))
     fresh = getattr(conftest, "predict_in_fresh_process", None)
@@ -169,7 +181,7 @@ def test_a_csv_series_is_forecast(tmp_path):
                   "--quiet", "--examples", "0", "--no-pitfalls", "--metrics", path)
     m = json.loads(path.read_text())
     assert m["data"] == "value" and m["values"] == 200 and m["missing_filled"] == 3
-    assert m["season"] == 12 and m["difference"] is True  # the trend, found by KPSS
+    assert m["season"] == 12 and m["trend"] is True  # found by the KPSS test
     assert len(m["methods"]["autoreg"]["rmse_per_step"]) == 6
 
 
@@ -223,7 +235,7 @@ def test_default_run_bars(default_runs, data):
 def test_co2_missing_weeks_and_trend(default_runs):
     m = default_runs["co2"]
     assert m["values"] == 2284 and m["missing_filled"] == 59
-    assert m["difference"] is True and m["season"] == 52 and m["horizon"] == 52
+    assert m["trend"] is True and m["season"] == 52 and m["horizon"] == 52
     # On values the LSTM cannot reach the test part's levels; on changes it can.
     pitfalls = m["pitfalls"]
     assert pitfalls["forecast_max"]["lstm-values"] < pitfalls["test_max"]
