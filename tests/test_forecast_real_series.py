@@ -4,8 +4,6 @@ what the model trains on, a CSV that cannot serve stops with one error line, a C
 can is forecast, runs repeat exactly, and a saved model reloads anywhere."""
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -140,16 +138,7 @@ def test_saved_model_reloads_in_a_fresh_process(quick, tmp_path):
     path = ns["args"].save
     x = ns["x_test"][:8]
     expected = np.asarray(ns["model"].predict(x, verbose=0))
-    fresh = getattr(conftest, "predict_in_fresh_process", None)
-    if fresh is not None:
-        got = fresh(path, x, batch_size=None)
-    else:  # until conftest has it: the same thing, written out
-        np.save(tmp_path / "x.npy", x)
-        code = ("import sys, numpy as np, keras; m = keras.saving.load_model(sys.argv[1]); "
-                "np.save(sys.argv[3], np.asarray(m.predict(np.load(sys.argv[2]), verbose=0)))")
-        subprocess.run([sys.executable, "-c", code, str(path), str(tmp_path / "x.npy"),
-                        str(tmp_path / "y.npy")], cwd=tmp_path, check=True, capture_output=True)
-        got = np.load(tmp_path / "y.npy")
+    got = conftest.predict_in_fresh_process(path, x, batch_size=None)
     np.testing.assert_allclose(got, expected, atol=1e-5)
 
 
