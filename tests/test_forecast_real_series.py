@@ -43,7 +43,15 @@ CLAIMS = {
     "0.645": "methods.lstm-values.rmse_ratio", "111.6": "pitfalls.forecast_max.lstm-values",
     "0.827": "methods.lstm-leaky-scale.rmse_ratio", "157.6": "pitfalls.test_max", "1.28": "pitfalls.inputs_moved_by_test_part.whole-series",
 }
-MEASURED = {}
+CO2 = ["--data", "co2"]
+MEASURED = {
+    "0.399": (CO2, "methods.lstm.rmse_per_step.0"), "0.942": (CO2, "methods.lstm.rmse_per_step.51"),
+    "0.381": (CO2, "methods.autoreg.rmse_per_step.0"), "0.936": (CO2, "methods.autoreg.rmse_per_step.51"),
+    "0.453": (CO2, "methods.ets.rmse_per_step.0"), "1.388": (CO2, "methods.ets.rmse_per_step.51"),
+    "0.508": (CO2, "methods.persistence.rmse_per_step.0"),
+    "1.870": (CO2, "methods.persistence.rmse_per_step.51"),
+    "365.5": (CO2, "pitfalls.forecast_max.lstm-values"), "373.9": (CO2, "pitfalls.test_max"),
+}
 UNMEASURED = {
     "70%": "the training part's share of the series (SHARED['train'])",
     "15%": "the validation and test parts' share of the series",
