@@ -684,7 +684,8 @@ write_outputs(args, metrics, model, figure)  # compiled with a built-in loss: lo
 #   and cosine terms) 0.381, Holt-Winters 0.453 and persistence 0.508; 52 weeks ahead
 #   0.942, 0.936, 1.388 and 1.870. The LSTM that reads values never forecast more than
 #   365.5 ppm over a test part that reached 373.9: it cannot follow the trend past the
-#   training range, and the one that reads changes can.
+#   training range (its error was 2.952 times persistence's), and the one that reads
+#   changes can.
 
 # %% [markdown]
 # ## Try next

