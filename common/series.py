@@ -1,0 +1,122 @@
+"""Real series for the forecasting tutorial: two that ship inside statsmodels, or a CSV.
+
+:func:`load_series` returns the values as a float64 array, their times as numbers (decimal
+years where the data has dates), and what was done to get there (missing values filled).
+A CSV that cannot serve stops the script the argparse way: one ``error:`` line that names
+the problem, exit status 2.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+BUILT_IN = ("sunspots", "co2")
+
+
+@dataclass
+class Series:
+    name: str  # "sunspots", "co2" or the CSV's column
+    values: np.ndarray  # float64, no missing values
+    time: np.ndarray  # float64: decimal years for dated data, else the row number
+    time_unit: str  # "year" or "row" (or the time column's name)
+    unit: str  # what one value measures
+    filled: int  # missing values filled by linear interpolation in time
+    dropped: int  # missing values at either end, left out
+
+
+def decimal_years(dates) -> np.ndarray:
+    """Dates -> years with a fraction (2001-07-02 -> about 2001.5)."""
+    dates = pd.DatetimeIndex(dates)
+    start = pd.to_datetime(dates.year.astype(str) + "-01-01")
+    days = np.where(dates.is_leap_year, 366.0, 365.0)
+    return dates.year.to_numpy(float) + (dates - start).days.to_numpy(float) / days
+
+
+def _fill(column: pd.Series, time: np.ndarray) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """Fill interior gaps by linear interpolation in time; leave out gaps at either end."""
+    values = column.to_numpy(float)
+    known = ~np.isnan(values)
+    first, last = np.argmax(known), len(values) - np.argmax(known[::-1])
+    dropped = first + len(values) - last
+    values, time, known = values[first:last], time[first:last], known[first:last]
+    filled = int((~known).sum())
+    if filled:
+        values = values.copy()
+        values[~known] = np.interp(time[~known], time[known], values[known])
+    return values, time, filled, int(dropped)
+
+
+def load_built_in(name: str) -> Series:
+    """The yearly sunspot numbers 1700-2008, or the weekly Mauna Loa CO2 1958-2001."""
+    from statsmodels.api import datasets
+
+    if name == "sunspots":
+        frame = datasets.sunspots.load_pandas().data
+        return Series("sunspots", frame["SUNACTIVITY"].to_numpy(float), frame["YEAR"].to_numpy(float),
+                      "year", "yearly mean sunspot number", 0, 0)
+    frame = datasets.co2.load_pandas().data
+    values, time, filled, dropped = _fill(frame["co2"], decimal_years(frame.index))
+    return Series("co2", values, time, "year", "CO2, ppm (weekly mean)", filled, dropped)
+
+
+def load_csv(parser, path, column: str | None, time_column: str | None = None) -> Series:
+    """One numeric column of a CSV file, in time order. Each problem is one parser.error."""
+    if column is None:
+        parser.error("argument --column: required with --csv (the column to forecast)")
+    path = Path(path)
+    if not path.is_file():
+        parser.error(f"argument --csv: no file {str(path)!r}")
+    try:
+        frame = pd.read_csv(path)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as problem:
+        parser.error(f"argument --csv: {str(path)!r} is not a readable CSV file "
+                     f"({str(problem).splitlines()[0] if str(problem) else type(problem).__name__})")
+    columns = ", ".join(map(str, frame.columns))
+    for flag, name in (("--column", column), ("--time-column", time_column)):
+        if name is not None and name not in frame.columns:
+            parser.error(f"argument {flag}: {str(path)!r} has no column {name!r} (it has: {columns})")
+    numbers = pd.to_numeric(frame[column], errors="coerce")
+    text = frame[column].notna() & numbers.isna()
+    if text.any():
+        row = int(np.argmax(text.to_numpy()))
+        parser.error(f"argument --column: column {column!r} holds text, not a number: "
+                     f"{frame[column].iloc[row]!r} in data row {row + 1}")
+    if time_column is None:
+        time, unit = np.arange(len(frame), dtype=float), "row"
+    else:
+        time, unit = _time_values(parser, frame[time_column], time_column)
+        if not (np.diff(time) > 0).all():
+            parser.error(f"argument --time-column: {time_column!r} is not in increasing time "
+                         f"order (sort the file, or leave the flag out to use the row order)")
+    if numbers.notna().sum() == 0:
+        parser.error(f"argument --column: column {column!r} holds no numbers")
+    values, time, filled, dropped = _fill(numbers, time)
+    return Series(column, values, time, unit, column, filled, dropped)
+
+
+def _time_values(parser, column: pd.Series, name: str) -> tuple[np.ndarray, str]:
+    """A time column as numbers: itself if numeric, decimal years if it holds dates."""
+    numbers = pd.to_numeric(column, errors="coerce")
+    if numbers.notna().all():
+        return numbers.to_numpy(float), name
+    try:
+        dates = pd.to_datetime(column, format="mixed")
+    except (ValueError, TypeError):
+        parser.error(f"argument --time-column: {name!r} holds neither numbers nor dates "
+                     f"(e.g. {column.iloc[int(np.argmax(numbers.isna().to_numpy()))]!r})")
+    if dates.isna().any():
+        parser.error(f"argument --time-column: {name!r} has an empty cell in data row "
+                     f"{int(np.argmax(dates.isna().to_numpy())) + 1}")
+    return decimal_years(dates), "year"
+
+
+def load_series(parser, args) -> Series:
+    """The series the flags ask for: ``--csv`` with ``--column``, or ``--data``."""
+    if args.csv is None:
+        for flag, value in (("--column", args.column), ("--time-column", args.time_column)):
+            if value is not None:
+                parser.error(f"argument {flag}: only with --csv")
+        return load_built_in(args.data)
+    return load_csv(parser, args.csv, args.column, args.time_column)
