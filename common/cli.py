@@ -372,14 +372,14 @@ def run_script(path, argv=()) -> dict:
     return run_namespace(path, argv)["metrics"]
 
 
-# The most memory we let a script's one-hot data take: beyond it a run cannot train on an
+# The most memory we let a script's data take: beyond it a run cannot train on an
 # ordinary machine, and Python would fail late with a MemoryError instead of a clear line.
 MEMORY_LIMIT = 2e9
 
 
 def check_memory(parser, flags: str, floats: float) -> None:
-    """Stop with one error line naming ``flags`` when ``floats`` float32 numbers (the one-hot
-    data these flags ask for) would take more than MEMORY_LIMIT bytes."""
+    """Stop with one error line naming ``flags`` when ``floats`` float32 numbers (the data
+    these flags ask for) would take more than MEMORY_LIMIT bytes."""
     if 4 * floats > MEMORY_LIMIT:
-        parser.error(f"argument {flags}: the one-hot data would take {4 * floats / 1e9:.1f} GB "
+        parser.error(f"argument {flags}: the data would take {4 * floats / 1e9:.1f} GB "
                      f"(limit {MEMORY_LIMIT / 1e9:.0f} GB); make one of them smaller")

@@ -1,4 +1,4 @@
-"""The README's "Coming from Keras 2" table, checked: each Keras 2 idiom the original
+"""The "Coming from Keras 2" table (docs/keras2.md), checked: each Keras 2 idiom the original
 tutorials use fails (or is gone) in Keras 3, and its Keras 3 form does what the table says."""
 
 import numpy as np

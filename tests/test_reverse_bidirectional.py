@@ -332,15 +332,6 @@ def test_models_flag_and_saved_model_reloads_anywhere(tmp_path):
     assert keras.saving.load_model(path).name == "dense"  # no bilstm: the last one
 
 
-def test_original_recipe_benchmark_runs():
-    from benchmarks.original_reverse_bidirectional import run as run_original
-
-    result = run_original(fraction=0.01)
-    assert result["task"] == "reverse_bidirectional" and result["fit_calls"] == 2
-    assert result["fit_calls_full"] == 200 and result["sequence_accuracy"] is None
-    assert result["train_seconds_full"] == pytest.approx(result["train_seconds"] * 100)
-
-
 # The checked range (VALIDATED in the script): its corners, points inside, two seeds where cheap.
 SWEEP = [(3, 5, 7), (3, 5, 1), (3, 20, 7), (3, 20, 1), (8, 5, 7), (8, 20, 7), (5, 10, 1),
          (6, 15, 7), (4, 8, 1), (7, 12, 7)]
