@@ -64,7 +64,7 @@ from common.training import seed_everything
 
 # %%
 RECIPE = {"series": 1000, "length": 60, "horizon": 20, "noise": 0.05, "look_back": 3,
-          "units": 32, "batch_size": 128, "learning_rate": 0.02, "epochs": 60, "patience": 3,
+          "units": 32, "batch_size": 128, "learning_rate": 0.02, "epochs": 100, "patience": 5,
           "min_delta": 1e-4, "test_series": 200}
 TRAINED = ("feedback", "window", "direct")  # the methods --methods may name
 BASELINES = ("last-value", "last-period", "mean", "autoregressive")  # no training needed
@@ -332,7 +332,7 @@ class ValidationForecast(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         predicted = self.forecast(self.val_history, self.val_future.shape[1])
-        logs["val_forecast_mse"] = float(np.mean((predicted - self.val_future) ** 2))
+        logs["val_forecast_mse"] = float(np.mean((predicted.astype("float64") - self.val_future) ** 2))
 
 
 fits, stops, train_seconds = {}, {}, {}
@@ -468,18 +468,15 @@ for i in range(min(args.examples, len(test))):  # the first 6 future steps of a 
         print(f"{label[name]:>18}  {first_steps(forecast[i])}")
 
 
-def at(name, step):
-    return f"{rmse[name][min(step, args.horizon) - 1]:.3f}"
-
-
+headline_names = {"feedback": "feedback LSTM", "direct": "direct LSTM", "autoregressive": f"AR({AR_ORDER})",
+            "last-value": "last value"}
+steps_ahead = sorted({1, min(10, args.horizon)})
 metrics = {"script": "forecast_feedback", "backend": keras.backend.backend(), "seed": args.seed,
            "horizon": args.horizon, "train_seconds": round(sum(train_seconds.values()), 3),
            "baselines": list(BASELINES), "ar_order": AR_ORDER,
-           "headline": (f"RMSE 1 / 10 steps ahead: feedback LSTM {at('feedback', 1)} / "
-                        f"{at('feedback', 10)}, AR({AR_ORDER}) {at('autoregressive', 1)} / "
-                        f"{at('autoregressive', 10)}, last value {at('last-value', 1)} / "
-                        f"{at('last-value', 10)}" if "feedback" in rmse else
-                        f"RMSE 1 step ahead: AR({AR_ORDER}) {at('autoregressive', 1)}"),
+           "headline": f"RMSE {' / '.join(map(str, steps_ahead))} steps ahead: " + ", ".join(
+               f"{shown} " + " / ".join(f"{rmse[name][step - 1]:.3f}" for step in steps_ahead)
+               for name, shown in headline_names.items() if name in rmse),
            "methods": {name: {"rmse_per_step": [round(float(v), 6) for v in values],
                               "train_seconds": round(train_seconds.get(name, 0.0), 3),
                               **({"diverged": diverged[name], "epochs": len(fits[name].history["loss"]),
@@ -524,9 +521,42 @@ write_outputs(args, metrics, next(iter(models.values()), None), figure)
 # ## What we learned
 #
 # Numbers from one run: the defaults, seed 7, TensorFlow (RMSE over the 200 held-out
-# series, whose values lie within about +-2).
+# series, whose values lie within about +-2; the noise, 0.05, is a floor no forecast can
+# go below).
 #
-# - TO BE WRITTEN FROM THE DEFAULT RUN.
+# - Feeding predictions back works: 1 step ahead the feedback LSTM's RMSE was 0.087, the
+#   best of all methods, against 0.244 for repeating the last value; 10 steps ahead 0.346
+#   against 0.932.
+# - The linear rival comes close, and it trains on nothing. AR(9), fitted by least squares
+#   to each series' 40 known values alone, scored 0.103 at 1 step, 0.432 at 10 and 0.674
+#   at 20 (the LSTM: 0.539). That is what a sum of two sines invites: it *is* a linear
+#   recurrence, and with `--noise 0` the AR baseline forecasts all 20 steps with an RMSE
+#   of 0.000. With noise, 10 coefficients fitted to 31 noisy equations get each series'
+#   periods slightly wrong, and feeding the forecast back compounds that; the LSTMs have
+#   seen 1,000 series and are hurt less by the noise of one. On noise-free series, or
+#   series this short and this linear, the AR model is the one to beat.
+# - The direct model won from 3 steps ahead on: 0.119 at 1 step, 0.295 at 10 and 0.435
+#   at 20. It writes all 20 steps at once from the known values, so nothing it gets
+#   wrong is read back in. It also took the most epochs to settle (`epochs` and
+#   `best_epoch` in the metrics say how many for each model).
+# - Every method's error grows with the distance ahead, fed back or not: the direct
+#   model's from 0.119 to 0.435, the feedback model's from 0.087 to 0.539. The farther
+#   the step, the more a small error in a series' estimated periods and phases shifts the
+#   forecast: uncertainty grows with the horizon whatever the method. Feeding back adds
+#   compounding on top, as each step reads the previous step's error as its input, which
+#   is why the feedback model's error grows faster than the direct model's.
+# - Far ahead the mean is the forecast to beat: repeating the known values' mean scored
+#   0.582 at 10 steps and 0.628 at 20, where repeating the last value scored 0.932 and
+#   0.970 (a sine half a cycle on is as far from its last value as it gets). At 20 steps
+#   the AR model and the window model (0.653) did worse than the mean.
+# - The warm-up is what makes it a forecast: the same model started from a zero state and
+#   only the last known value scored 0.257 at 1 step, no better than repeating that value.
+# - The question's framing, a 3-value window, was fourth at 1 step (0.136) and 0.567 at
+#   10 steps: 3 values cannot tell which two sines are being summed. The question trained
+#   a stateful LSTM(4) at batch size 1; ours is a stateless LSTM(32) trained with large
+#   batches, as the other two models are, so this compares framings, not that training.
+# - A stateful layer called step by step and `return_state` + `initial_state` gave the same
+#   forecast (largest difference 0.0).
 
 # %% [markdown]
 # ## Try next

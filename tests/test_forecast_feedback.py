@@ -38,9 +38,30 @@ QUIET = ["--quiet", "--examples", "0"]
 
 # Numbers in the script's prose (rule 4 of the brief): results of the default run (paths
 # into docs/forecast_feedback.json), results of other runs, and numbers that are settings.
-CLAIMS = {}
-MEASURED = {}
-UNMEASURED = {}
+CLAIMS = {
+    "0.087": "methods.feedback.rmse_per_step.0", "0.346": "methods.feedback.rmse_per_step.9",
+    "0.539": "methods.feedback.rmse_per_step.19",
+    "0.244": "methods.last-value.rmse_per_step.0", "0.932": "methods.last-value.rmse_per_step.9",
+    "0.970": "methods.last-value.rmse_per_step.19",
+    "0.103": "methods.autoregressive.rmse_per_step.0", "0.432": "methods.autoregressive.rmse_per_step.9",
+    "0.674": "methods.autoregressive.rmse_per_step.19",
+    "0.119": "methods.direct.rmse_per_step.0", "0.295": "methods.direct.rmse_per_step.9",
+    "0.435": "methods.direct.rmse_per_step.19",
+    "0.582": "methods.mean.rmse_per_step.9", "0.628": "methods.mean.rmse_per_step.19",
+    "0.136": "methods.window.rmse_per_step.0", "0.567": "methods.window.rmse_per_step.9",
+    "0.653": "methods.window.rmse_per_step.19",
+    "0.257": "methods.feedback-no-warmup.rmse_per_step.0",
+    "0.0": "stateful_max_difference",
+}
+MEASURED = {
+    # Noise-free series are an exact linear recurrence: the AR baseline's 20-step RMSE.
+    "0.000": (["--noise", "0", "--methods", "direct", "--epochs", "1"],
+              "methods.autoregressive.rmse_per_step.19"),
+}
+UNMEASURED = {
+    "0.05": "the default --noise",
+    "0.2": "the smallest amplitude the data generator draws",
+}
 
 # The lesson cells (build, forecast loops, train), lifted into a namespace with Keras,
 # NumPy, the data arrays and the configuration alone.
@@ -87,7 +108,7 @@ def test_metrics_have_every_method_and_step(default_run):
     assert m["train_seconds"] == pytest.approx(sum(m["methods"][n]["train_seconds"] for n in trained),
                                                abs=0.01)
     assert m["train_seconds"] < 60  # the header: "under a minute on a laptop CPU"
-    assert all(m["methods"][n]["epochs"] < 60 for n in trained)  # each stopped early, none ran out
+    assert all(m["methods"][n]["epochs"] < 100 for n in trained)  # each stopped early, none ran out
     assert "feedback LSTM" in m["headline"] and " s" not in m["headline"]
 
 
@@ -96,7 +117,11 @@ def test_default_run_bars(default_run):
     assert_feedback_beats_the_baselines(m)
     # At the default noise the LSTM beats the linear rival up to 10 steps ahead, by little.
     assert (steps(m, "feedback", 10) < steps(m, "autoregressive", 10)).all()
-    assert m["ar_order"] == 8  # chosen on the validation series
+    assert m["ar_order"] == 9  # chosen on the validation series; the prose counts its equations
+    # "The direct model won from 3 steps ahead on."
+    direct = steps(m, "direct")
+    for name in set(m["methods"]) - {"direct"}:
+        assert (direct[2:] < steps(m, name)[2:]).all(), name
     assert m["stateful_max_difference"] < 1e-3  # float32, GPU included
     # Reading the known values first beats starting from one value and a zero state.
     assert steps(m, "feedback")[0] < steps(m, "feedback-no-warmup")[0]
@@ -104,8 +129,8 @@ def test_default_run_bars(default_run):
 
 def test_main_claim_quick():
     """The README's test command checks the lesson's main claim on a small run."""
-    ns = run_namespace(SCRIPT, *QUIET, "--methods", "feedback", "--series", "400", "--epochs", "15",
-                       "--units", "24", "--noise", "0.02")
+    ns = run_namespace(SCRIPT, *QUIET, "--methods", "feedback", "--series", "200", "--epochs", "20",
+                       "--units", "16", "--batch-size", "32", "--noise", "0.02")
     assert_feedback_beats_the_baselines(ns["metrics"])
     assert ns["metrics"]["stateful_max_difference"] < 1e-3
 
@@ -114,13 +139,13 @@ def test_autoregressive_baseline_is_exact_on_a_pure_recurrence():
     """A sum of two sines obeys a linear recurrence of order 4: fitted on 12 noise-free
     values, AR(4) continues it to float64 precision; AR(2) (one sine's order) cannot."""
     ns = run_namespace(SCRIPT, *QUIET, "--methods", "direct", "--epochs", "1", "--series", "8",
-                       "--length", "17", "--horizon", "5", "--noise", "0")
+                       "--length", "25", "--horizon", "5", "--noise", "0")  # 20 known: AR(6) at most
     t = np.arange(40.0)
     series = (np.sin(2 * np.pi * t / 11 + 1) + 0.5 * np.sin(2 * np.pi * t / 23))[None, :, None]
     exact = ns["autoregressive"](series[:, :28], 12, 4)
     np.testing.assert_allclose(exact, series[:, 28:, 0], atol=1e-8)
     assert np.abs(ns["autoregressive"](series[:, :28], 12, 2) - series[:, 28:, 0]).max() > 0.1
-    assert ns["metrics"]["methods"]["autoregressive"]["rmse_per_step"][-1] < 1e-6
+    assert ns["metrics"]["methods"]["autoregressive"]["rmse_per_step"][-1] < 1e-3  # float32 data
 
 
 def test_methods_flag_and_shapes(tmp_path):
