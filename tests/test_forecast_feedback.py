@@ -9,8 +9,7 @@ import json
 import numpy as np
 import pytest
 
-import conftest
-from conftest import run_namespace, run_script
+from conftest import predict_in_fresh_process, run_namespace, run_script
 
 SCRIPT = "forecast_feedback.py"
 SMOKE_ARGS = ["--epochs", "3", "--series", "256", "--batch-size", "64", "--examples", "1"]
@@ -168,9 +167,6 @@ def test_save_reloads_in_a_fresh_process(tmp_path):
     assert json.loads(metrics.read_text())["seed"] == 3 and plot.stat().st_size > 10_000
     x = ns["history"][:16]
     expected = ns["keras"].ops.convert_to_numpy(ns["models"]["feedback"].predict(x, verbose=0))
-    predict_in_fresh_process = getattr(conftest, "predict_in_fresh_process", None)
-    if predict_in_fresh_process is None:
-        pytest.skip("conftest.predict_in_fresh_process is not there yet")
     np.testing.assert_allclose(predict_in_fresh_process(path, x), expected, atol=1e-5)
 
 
