@@ -499,9 +499,11 @@ for name, values in rmse.items():
     axis.plot(np.arange(1, args.horizon + 1), values, marker=".", label=label[name],
               linestyle="--" if name in BASELINES else "-")
 axis.set(xlabel="steps ahead", ylabel="RMSE over held-out series", title="error vs steps ahead")
+finite = np.concatenate([values[np.isfinite(values)] for values in rmse.values()])
+axis.set_ylim(0, 1.4 * (finite.max() if finite.size else 1.0))  # room for the legend above
 axis.xaxis.get_major_locator().set_params(integer=True)
 axis.grid(alpha=0.3)
-axis.legend(fontsize="small", ncol=2)
+axis.legend(fontsize="small", ncol=3, loc="upper center")  # above the curves
 for row in range(2):
     axis = figure.add_subplot(grid[row, 1])
     axis.plot(np.arange(args.length), test[row, :, 0], color="black", linewidth=1, label="truth")
