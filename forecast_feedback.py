@@ -332,7 +332,7 @@ class ValidationForecast(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         predicted = self.forecast(self.val_history, self.val_future.shape[1])
-        logs["val_forecast_mse"] = float(np.mean((predicted.astype("float64") - self.val_future) ** 2))
+        logs["val_forecast_mse"] = float(keras.ops.mean(keras.ops.square(predicted - self.val_future)))
 
 
 fits, stops, train_seconds = {}, {}, {}
