@@ -1,19 +1,18 @@
 """lstm_shapes.py: every shape the tour checks, the stateful, window and stream comparisons,
-the float32 tolerance of its checks, and its flags."""
+the float32 tolerance of its checks, its flags, and its saved model."""
 
 import contextlib
 import io
 import json
-import runpy
 import struct
-import sys
 
 import keras
 import numpy as np
 import pytest
 
-from conftest import ROOT, pretend_notebook, run_main
+from conftest import predict_in_fresh_process, pretend_notebook, run_namespace
 
+SCRIPT = "lstm_shapes.py"
 SMOKE_ARGS = ["--quiet"]
 BAD_INPUTS = [
     (["--units", "0"], "argument --units"),
@@ -29,7 +28,18 @@ BAD_INPUTS = [
     (["--plot", "no/such/folder/p.png"], "argument --plot"),
     (["--save", "shapes.h5"], "argument --save"),
     (["--no-such-flag"], "unrecognized arguments"),
+    # Sizes that parse but would not fit in memory: refused before any array is made.
+    (["--timesteps", "5000", "--chunks", "5000"], "argument --batch-size, --timesteps"),
+    (["--units", "100000"], "argument --batch-size, --timesteps"),
 ]
+
+# Every number in the script's prose (tests/test_claims.py checks these tables).
+CLAIMS = {
+    "0.0": ("many_to_many.time_distributed_difference", "stateful.max_abs_difference",
+            "stream.final_output_difference"),
+    "0.25": "stateful.reset_difference",
+    "0.056": "windows.last_window_difference",
+}
 
 
 def expected_shapes(b, t, f, u, n, c, stream=10):
@@ -63,24 +73,21 @@ def only_shapes(section):
 
 
 def run_tour(*args):
-    """Run the script as `python lstm_shapes.py ARGS` in this process; return everything it
-    defined (its functions and `metrics`) and what it printed."""
-    saved, sys.argv = sys.argv, [str(ROOT / "lstm_shapes.py"), *args]
+    """Run the script in this process as `python lstm_shapes.py ARGS`; return its namespace
+    (its functions and `metrics`) and what it printed."""
     out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            namespace = runpy.run_path(str(ROOT / "lstm_shapes.py"), run_name="__main__")
-    finally:
-        sys.argv = saved
+    with contextlib.redirect_stdout(out):
+        namespace = run_namespace(SCRIPT, *args)
     return namespace, out.getvalue()
 
 
 @pytest.fixture(scope="module")
 def tour(tmp_path_factory):
-    """The default run, printing everything and drawing its plot."""
-    plot = tmp_path_factory.mktemp("shapes") / "stateful.png"
-    namespace, out = run_tour("--plot", str(plot))
-    return namespace, out, plot
+    """The default run, printing everything, drawing its plot and saving its model."""
+    folder = tmp_path_factory.mktemp("shapes")
+    namespace, out = run_tour("--plot", str(folder / "stateful.png"),
+                              "--save", str(folder / "encoder_decoder.keras"))
+    return namespace, out, folder / "stateful.png", folder / "encoder_decoder.keras"
 
 
 def test_default_run_checks_every_shape(tour):
@@ -93,12 +100,12 @@ def test_default_run_checks_every_shape(tour):
 
 
 def test_other_sizes_including_the_smallest():
-    metrics = run_main("lstm_shapes.py", "--quiet", "--batch-size", "1", "--timesteps", "1",
-                       "--features", "3", "--units", "1", "--out-steps", "1", "--chunks", "2")
+    metrics = run_tour("--quiet", "--batch-size", "1", "--timesteps", "1", "--features", "3",
+                       "--units", "1", "--out-steps", "1", "--chunks", "2")[0]["metrics"]
     for name, shapes in expected_shapes(1, 1, 3, 1, 1, 2).items():
         assert only_shapes(metrics[name]) == shapes, name
-    metrics = run_main("lstm_shapes.py", "--quiet", "--batch-size", "3", "--timesteps", "7",
-                       "--features", "5", "--units", "6", "--out-steps", "4", "--chunks", "3")
+    metrics = run_tour("--quiet", "--batch-size", "3", "--timesteps", "7", "--features", "5",
+                       "--units", "6", "--out-steps", "4", "--chunks", "3")[0]["metrics"]
     for name, shapes in expected_shapes(3, 7, 5, 6, 4, 3).items():
         assert only_shapes(metrics[name]) == shapes, name
 
@@ -173,8 +180,8 @@ def test_checks_pass_gpu_rounding_and_fail_real_differences_clearly(tour):
 
 
 def test_same_seed_same_numbers_other_seed_other_numbers(tour):
-    again = run_main("lstm_shapes.py", "--quiet")
-    other = run_main("lstm_shapes.py", "--quiet", "--seed", "8")
+    again = run_tour("--quiet")[0]["metrics"]
+    other = run_tour("--quiet", "--seed", "8")[0]["metrics"]
     series = tour[0]["metrics"]["stateful"]["series"]
     assert again["stateful"]["series"] == series and other["stateful"]["series"] != series
 
@@ -204,3 +211,21 @@ def test_notebook_kernel_arguments_are_ignored(tour, monkeypatch):
     pretend_notebook(monkeypatch)
     args = tour[0]["parse"]()
     assert (args.batch_size, args.timesteps, args.features, args.units) == (4, 5, 2, 8)
+
+
+def test_saved_model_loads_anywhere_and_predicts_the_same(tour):
+    """--save writes the (untrained) encoder-decoder; a Python that imports nothing from this
+    repository loads it with keras.saving.load_model and predicts what the tour's model does."""
+    namespace, saved = tour[0], tour[3]
+    x = np.random.default_rng(3).random((4, 5, 2), dtype=np.float32)
+    expected = keras.ops.convert_to_numpy(namespace["encoder_decoder"](x))
+    np.testing.assert_allclose(predict_in_fresh_process(saved, x), expected, atol=1e-5)
+
+
+def test_headline_quotes_the_stateful_comparison(tour):
+    metrics = tour[0]["metrics"]
+    assert metrics["headline"] == (
+        f"stateful batches vs the whole sequence: max difference "
+        f"{metrics['stateful']['max_abs_difference']:.1e}; reset every batch: "
+        f"{metrics['stateful']['reset_difference']:.2f}; last 5-step window: "
+        f"{metrics['windows']['last_window_difference']:.3f}")
