@@ -8,8 +8,8 @@ no longer has the bug.
 
 - PyTorch, stateful LSTM/GRU training (:func:`copy_rnn_initial_state_on_torch`).
 - Warnings from inside Keras (and PyTorch) a reader cannot act on (:func:`filter_warnings`).
-- JAX ``fit``/``predict`` not carrying stateful state: that one needs the model, so it is
-  ``common.training.track_state_variables``, used by ``ResetStatesEvery``.
+- JAX, ``fit``/``evaluate``/``predict`` not carrying stateful layers' state, and
+  ignoring a ``reset_state()`` made by a callback (:func:`carry_stateful_state_on_jax`).
 """
 
 import functools
@@ -87,12 +87,115 @@ def copy_rnn_initial_state_on_torch() -> None:
             setattr(backend, name, _copying_initial_state(function, n_states))
 
 
+def _stateful_rnns(model) -> list:
+    """The RNN layers of ``model`` (nested models and Bidirectional wrappers included) that
+    keep state between batches."""
+    return [layer for layer in model._flatten_layers(include_self=False)
+            if isinstance(layer, keras.layers.RNN) and getattr(layer, "stateful", False)]
+
+
+def _track_states(model, track: bool) -> None:
+    """Make the state variables of ``model``'s stateful RNNs tracked (``track=True``), so
+    that they are among ``model.non_trainable_variables``, or untracked again."""
+    for layer in _stateful_rnns(model):
+        tracked = {id(v) for v in layer.non_trainable_variables}
+        layer._tracker.unlock()
+        try:
+            for variable in layer.states or []:
+                if track and id(variable) not in tracked:
+                    layer._track_variable(variable)
+                elif not track and id(variable) in tracked:
+                    layer._untrack_variable(variable)
+        finally:
+            layer._tracker.lock()
+
+
+# The models whose fit/evaluate/predict is running now, with how deep (fit runs evaluate
+# for its validation data inside itself).
+_RUNNING: dict = {}
+
+
+def _carrying_state(method):
+    """Wrap a JAX trainer's ``fit``/``evaluate``/``predict`` so that, while it runs, the
+    model's stateful RNN state variables are tracked (and so carried by the jitted steps
+    from batch to batch, and written back at the end)."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        key = id(self)
+        if key not in _RUNNING:
+            _RUNNING[key] = [self, 0]
+            _track_states(self, True)
+        _RUNNING[key][1] += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            _RUNNING[key][1] -= 1
+            if _RUNNING[key][1] == 0:
+                del _RUNNING[key]
+                # Untracked again, the state stays out of get_weights() and saved files,
+                # as on the other backends.
+                _track_states(self, False)
+
+    wrapper.carries_state = True
+    return wrapper
+
+
+def _syncing_reset_state(reset_state):
+    """Wrap ``RNN.reset_state`` so that, called from a callback while a JAX ``fit``,
+    ``evaluate`` or ``predict`` runs, it first writes the loop's current values back to the
+    variables (``jax_state_sync``): the loop then reads the variables again at the next
+    batch, the zeroed state included, instead of overwriting them."""
+
+    @functools.wraps(reset_state)
+    def wrapper(self, *args, **kwargs):
+        for model, _depth in list(_RUNNING.values()):
+            model.jax_state_sync()
+        return reset_state(self, *args, **kwargs)
+
+    wrapper.syncs_jax_state = True
+    return wrapper
+
+
+def carry_stateful_state_on_jax() -> None:
+    """Let stateful RNN layers carry and reset their state in ``fit``, ``evaluate`` and
+    ``predict`` on JAX, as they do on TensorFlow and PyTorch (Keras 3.15.1 at least).
+
+    The bug: an RNN layer creates its state variables untracked, so they are not among the
+    model's ``non_trainable_variables``. JAX's jitted steps thread only tracked variables
+    from batch to batch, so on JAX every batch reads the state as it was when the step was
+    traced (zeros, unless set before), the state is never written back, and a
+    ``layer.reset_state()`` from a callback changes nothing the next batch sees. Calling
+    the model directly, ``model(x)``, carries the state as it should.
+
+    The fix: while ``fit``/``evaluate``/``predict`` runs, the state variables are tracked
+    (untracked again afterwards, so ``get_weights()`` and saved files are as on the other
+    backends); and ``RNN.reset_state`` first asks a running loop to write its values back
+    (``jax_state_sync``), which makes the loop read the variables again at the next batch.
+    A reset callback in a script is then plain Keras: ``layer.reset_state()``.
+
+    When it can go: when ``tests/test_upstream_canaries.py::test_jax_fit_and_predict_carry_stateful_state``
+    fails with "upstream fixed", on the oldest Keras that ``requirements.txt`` allows.
+    """
+    if keras.backend.backend() != "jax":
+        return
+    from keras.src.backend.jax.trainer import JAXTrainer
+
+    for name in ("fit", "evaluate", "predict"):
+        method = getattr(JAXTrainer, name)
+        if not getattr(method, "carries_state", False):
+            setattr(JAXTrainer, name, _carrying_state(method))
+    if not getattr(keras.layers.RNN.reset_state, "syncs_jax_state", False):
+        keras.layers.RNN.reset_state = _syncing_reset_state(keras.layers.RNN.reset_state)
+
+
 def apply() -> None:
     """Apply every fix for the current backend (idempotent)."""
     filter_warnings(KERAS_WARNINGS)
     if keras.backend.backend() == "torch":
         filter_warnings(TORCH_WARNINGS)
         copy_rnn_initial_state_on_torch()
+    carry_stateful_state_on_jax()
 
 
 apply()

@@ -59,40 +59,14 @@ def reset_model_state(model: keras.Model) -> None:
         layer.reset_state()
 
 
-def track_state_variables(model: keras.Model, track: bool = True) -> None:
-    """Make ``fit`` and ``predict`` carry stateful layers' state on JAX (Keras 3.15).
-
-    An RNN layer creates its state variables untracked, so they are not among the
-    model's ``non_trainable_variables``. TensorFlow updates them in place anyway; JAX's
-    jitted steps only thread tracked variables from batch to batch, so on JAX every batch
-    would read the state as the value it had when the step was traced (zeros, unless it was
-    set before), the state would never be written back, and a later ``reset_state()``
-    would change nothing the step sees. Tracking them fixes all three; but tracked, they would also show up in ``get_weights()`` and in a
-    saved file, so ``ResetStatesEvery`` tracks them only while ``fit``, ``evaluate`` or
-    ``predict`` runs and ``track=False`` undoes it. Does nothing on other backends.
-    """
-    if keras.backend.backend() != "jax":
-        return
-    for layer in stateful_layers(model):
-        states = layer.states if isinstance(layer, keras.layers.RNN) else []
-        tracked = {id(v) for v in layer.non_trainable_variables}
-        layer._tracker.unlock()
-        for variable in states or []:
-            if track and id(variable) not in tracked:
-                layer._track_variable(variable)
-            elif not track and id(variable) in tracked:
-                layer._untrack_variable(variable)
-        layer._tracker.lock()
-
-
 class ResetStatesEvery(keras.callbacks.Callback):
     """Reset the model's stateful layers every ``n_batches`` batches.
 
     It acts in ``fit``, ``evaluate`` and ``predict`` alike, and also at the start of every
     epoch and of every evaluate/predict run. With ``n_batches=None`` it resets only then.
     Feed the data unshuffled (``shuffle=False``) so that consecutive batches are
-    consecutive pieces of the same sequences. On JAX it also makes the state carry from
-    batch to batch at all (see :func:`track_state_variables`). With ``steps_per_execution``
+    consecutive pieces of the same sequences. (On JAX, ``import common`` makes the state
+    carry at all: see ``common.backend_fixes.carry_stateful_state_on_jax``.) With ``steps_per_execution``
     above 1, Keras calls batch callbacks once per execution, so ``n_batches`` then counts
     executions.
     """
@@ -101,10 +75,8 @@ class ResetStatesEvery(keras.callbacks.Callback):
         super().__init__()
         self.n_batches = n_batches
         self._batches = 0
-        self._in_fit = False
 
     def _start(self, *_args, **_kwargs):
-        track_state_variables(self.model)  # on JAX, fit and predict then carry the state
         reset_model_state(self.model)
         self._batches = 0
 
@@ -113,20 +85,8 @@ class ResetStatesEvery(keras.callbacks.Callback):
         if self.n_batches and self._batches % self.n_batches == 0:
             reset_model_state(self.model)
 
-    def _end(self, *_args, **_kwargs):
-        if not self._in_fit:
-            track_state_variables(self.model, track=False)  # get_weights() as usual again
-
-    def on_train_begin(self, logs=None):
-        self._in_fit = True
-
-    def on_train_end(self, logs=None):
-        self._in_fit = False
-        self._end()
-
     on_epoch_begin = on_test_begin = on_predict_begin = _start
     on_train_batch_end = on_test_batch_end = on_predict_batch_end = _after_batch
-    on_test_end = on_predict_end = _end
 
 
 class TrainingCurve(keras.callbacks.Callback):

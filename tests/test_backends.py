@@ -1,7 +1,6 @@
 """The same scripts on JAX and PyTorch: they run, they record the backend, print no library
 warning, and stateful layers really carry and reset their state there (Keras 3.15 needs
-help for that: see common.training.track_state_variables for JAX and
-common.backend_fixes for PyTorch).
+help for that: common/backend_fixes.py, applied by ``import common``).
 
 PyTorch is optional: without it the torch tests are skipped. ``.ci/run`` installs
 requirements-torch.txt and runs them (``python -m pytest -k torch``).

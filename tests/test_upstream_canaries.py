@@ -83,11 +83,11 @@ def test_jax_fit_and_predict_carry_stateful_state():
     """Keras on JAX runs ``fit``/``predict`` as jitted steps that thread only *tracked*
     variables; a stateful RNN's state variables are untracked, so every batch starts from
     a zero state and the final state is never written back (seen on Keras 3.15.1; no
-    upstream issue filed from here). Work-around: ``common.training.track_state_variables``,
-    called by ``ResetStatesEvery``."""
+    upstream issue filed from here). Work-around:
+    ``common.backend_fixes.carry_stateful_state_on_jax``, applied by ``import common``."""
     found = probe("jax", JAX_STATE)
     report(found, "JAX fit/predict ignoring stateful RNN state",
-           "common.training.track_state_variables (and its use in ResetStatesEvery)")
+           "common.backend_fixes.carry_stateful_state_on_jax")
 
 
 TORCH_BACKWARD = """
