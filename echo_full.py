@@ -398,9 +398,14 @@ metrics = {"script": "echo_full", "backend": keras.backend.backend(), "seed": ar
 figure = plot_training_curves(curve.history, f"echo_full: LSTM({args.units}), {args.recipe} recipe",
                               held_out=scores["element_accuracy"])
 show_figure(figure)
-# --save keeps the trained layers, not the compile() settings: the metrics are this script's
-# functions, which keras.saving.load_model could not find in another program.
-write_outputs(args, metrics, keras.Model(model.inputs, model.outputs, name="echo_full"), figure)
+
+# %%
+# What --save writes: the trained layers without the compile() settings, whose metrics are
+# this script's functions (keras.saving.load_model could not find them in another program).
+trained = keras.Model(model.inputs, model.outputs, name="echo_full")
+
+# %%
+write_outputs(args, metrics, trained, figure)
 
 # %% [markdown]
 # ## Variations

@@ -442,8 +442,8 @@ def train_copy(start_weights, stateful, resets_every):
 
 x_check, y_check = x_train[:STATE_CHECK_SEQUENCES * args.windows_per_sequence], y_train[
     :STATE_CHECK_SEQUENCES * args.windows_per_sequence]
-start = build_model(args.n_in, args.n_out, args.vocab, TUTORIAL["units"]).get_weights()
-after = {name: train_copy(start, stateful_copy, every) for name, stateful_copy, every in [
+initial = build_model(args.n_in, args.n_out, args.vocab, TUTORIAL["units"]).get_weights()
+after = {name: train_copy(initial, stateful_copy, every) for name, stateful_copy, every in [
     ("reset every batch", True, 1), ("stateless", False, None), ("state carried", True, None)]}
 
 
@@ -455,16 +455,21 @@ stateless = after["stateless"]
 state_check = {"sequences": STATE_CHECK_SEQUENCES,
                "reset_vs_stateless": largest_difference(after["reset every batch"], stateless),
                "carried_vs_stateless": largest_difference(after["state carried"], stateless),
-               "moved": largest_difference(stateless, start)}
+               "moved": largest_difference(stateless, initial)}
 metrics["state_check"] = state_check
 print(f"After {STATE_CHECK_SEQUENCES} updates from the same weights, the largest weight "
       f"difference:\n  stateful, reset every batch (the tutorial) vs stateless: "
       f"{state_check['reset_vs_stateless']:.1e}\n  stateful, state carried between sequences "
       f"vs stateless: {state_check['carried_vs_stateless']:.1e}\n"
       f"  (the weights themselves moved by up to {state_check['moved']:.1e})")
-# --save keeps the trained layers, not the compile() settings: the metric is this script's
-# function, which keras.saving.load_model could not find in another program.
-write_outputs(args, metrics, keras.Model(model.inputs, model.outputs, name="echo_partial"), figure)
+
+# %%
+# What --save writes: the trained layers without the compile() settings, whose metric is
+# this script's function (keras.saving.load_model could not find it in another program).
+trained = keras.Model(model.inputs, model.outputs, name="echo_partial")
+
+# %%
+write_outputs(args, metrics, trained, figure)
 
 # %% [markdown]
 # ## What we learned
