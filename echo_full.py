@@ -306,20 +306,23 @@ class StopAtTarget(keras.callbacks.Callback):
 
 class UpdateCurve(keras.callbacks.Callback):
     """The loss and accuracy of every weight update. Keras logs their mean over the pass so
-    far; batch k's own value is (k + 1) * mean_k - k * mean_(k-1) (the last, smaller batch
-    of a pass counts as a full one)."""
+    far, weighted by batch size; undoing that mean gives each batch's own value."""
 
-    def on_train_begin(self, logs=None):
+    def __init__(self, samples, batch_size):
+        super().__init__()
+        self.samples, self.batch_size = samples, batch_size
         self.history, self.means = {"loss": [], "accuracy": []}, {}
 
     def on_train_batch_end(self, batch, logs=None):
+        seen, before = (min(k * self.batch_size, self.samples) for k in (batch + 1, batch))
         for name, values in self.history.items():
-            values.append((batch + 1) * logs[name] - batch * self.means.get(name, 0.0))
+            earlier = before * self.means[name] if batch else 0.0
+            values.append((seen * logs[name] - earlier) / (seen - before))
             self.means[name] = logs[name]
 
 
 resets = [ResetAtSequenceEnds(args.windows_per_sequence // args.batch_size)] if stateful else []
-curve = UpdateCurve()
+curve = UpdateCurve(len(x_train), args.batch_size)
 start = time.perf_counter()
 history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
                     shuffle=not stateful,  # stateful: batch k+1 continues batch k
@@ -382,7 +385,8 @@ for label, value in rows.items():
     print(f"{label:<{max(map(len, rows))}}  {value}")
 metrics = {"script": "echo_full", "backend": keras.backend.backend(), "seed": args.seed,
            "headline": f"{scores['sequence_accuracy']:.2%} of {len(x_test)} held-out windows "
-                       f"echoed whole after {epochs_run} pass(es) over {len(x_train)} windows",
+                       f"echoed whole after {epochs_run} pass{'es' * (epochs_run != 1)} over "
+                       f"{len(x_train)} windows",
            "recipe": args.recipe, "framing": args.framing, "pad": args.pad, "units": args.units,
            "epochs": args.epochs, "batch_size": args.batch_size, "learning_rate": args.learning_rate,
            "length": args.length, "window": args.window, "vocab": args.vocab,
