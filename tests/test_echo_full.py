@@ -145,20 +145,19 @@ def test_tutorial_recipe_reaches_target():
     assert metrics["sequence_accuracy"] >= TARGET
 
 
-def test_stateful_callback_resets_where_each_sequence_ends_in_predict():
-    """In predict, the reset callback zeroes the state after every 3rd batch (21 windows,
-    batch 7) and not in between."""
+def test_stateful_predict_resets_where_each_sequence_ends_and_carries_within():
+    """With the reset callback, predict zeroes the state after every 3rd batch (21 windows,
+    batch 7): the second sequence comes out as if predicted alone. Within a sequence the
+    state carries: its second batch comes out otherwise than alone."""
     ns = run_namespace("echo_full.py", "--recipe", "tutorial", "--sequences", "2", *QUIET)
-    model, lstm = ns["model"], ns["model"].layers[1]
-    norms = []
+    model, x, resets = ns["model"], ns["x_test"][:42], ns["resets"]
 
-    class Watch(keras.callbacks.Callback):
-        def on_predict_batch_end(self, batch, logs=None):
-            norms.append(float(keras.ops.sum(keras.ops.abs(lstm.states[0]))))
+    def predict(windows):
+        return model.predict(windows, batch_size=7, verbose=0, callbacks=resets)
 
-    # The watcher runs after the reset callback: a zero state right after batches 3 and 6.
-    model.predict(ns["x_test"][:42], batch_size=7, verbose=0, callbacks=[*ns["resets"], Watch()])
-    assert [n == 0 for n in norms] == [False, False, True, False, False, True]
+    both = predict(x)
+    np.testing.assert_allclose(both[21:], predict(x[21:]), atol=1e-6)
+    assert np.abs(both[7:14] - predict(x[7:14])).max() > 1e-4
 
 
 def test_saved_model_reloads_in_a_fresh_process_and_predicts_the_same(tmp_path):
@@ -171,12 +170,15 @@ def test_saved_model_reloads_in_a_fresh_process_and_predicts_the_same(tmp_path):
 
 def test_saved_stateful_model_reloads_and_predicts_the_same(tmp_path):
     """The tutorial recipe's stateful model, fed one sequence's 21 windows at its built
-    batch size 7: the reloaded model starts from a zero state, as the trained one does after
-    its reset callback."""
+    batch size 7 (the first 7 on JAX): the reloaded model starts from a zero state, as the
+    trained one does after its reset callback, and predicts the same."""
     saved = tmp_path / "echo_full_tutorial.keras"
     ns = run_namespace("echo_full.py", "--recipe", "tutorial", "--sequences", "5", *QUIET,
                        "--save", saved)
-    x = ns["x_test"][:21]
+    # Plain Keras on JAX does not carry a stateful layer's state from batch to batch (the
+    # bug common/backend_fixes.py works around, which the fresh process must not import):
+    # there, compare the first batch only.
+    x = ns["x_test"][:7 if keras.backend.backend() == "jax" else 21]
     fresh = conftest.predict_in_fresh_process(saved, x, batch_size=7)
     trained = ns["model"].predict(x, batch_size=7, verbose=0, callbacks=ns["resets"])
     np.testing.assert_allclose(fresh, trained, atol=1e-5)
