@@ -1,12 +1,17 @@
 """echo_full.py: shapes, the TimeDistributed equivalence, the stop-at-target recipe over its
-checked range, the tutorial's stateful recipe, the variations' claims, and bad input."""
+checked range, the tutorial's stateful recipe, the variations' claims, saved models, and bad
+input."""
 
+import json
+import math
+import re
 
 import keras
 import numpy as np
 import pytest
 
-from conftest import run_namespace as run_script_namespace, pretend_notebook, run_main, run_script
+import conftest
+from conftest import pretend_notebook, run_namespace, run_script
 
 SMOKE_ARGS = ["--epochs", "1", "--examples", "2"]
 BAD_INPUTS = [
@@ -33,18 +38,33 @@ BAD_INPUTS = [
     (["--no-such-flag"], "unrecognized arguments"),
 ]
 QUIET = ["--quiet", "--examples", "0"]
-TARGET = 0.995
+TARGET = 0.995  # the held-out sequence accuracy the lesson promises (99.5%)
+
+# The lesson cells: they run in a namespace holding only Keras, NumPy, the data and the flags.
+LIFT_SECTIONS = ("Build the model", "Train")
 
 
-def run_namespace(*args):
-    """Run the script in this process and return all its top-level names (its functions,
-    `args`, `model`, the data), not just `metrics`."""
-    return run_script_namespace("echo_full.py", *args)
+def lifted(ns):
+    """The lifted Build and Train cells built a model and trained it to a finite loss."""
+    assert isinstance(ns["model"], keras.Model)
+    assert ns["history"].history["loss"] and all(map(math.isfinite, ns["history"].history["loss"]))
+    assert "val_whole_window_accuracy" in ns["history"].history
+
+
+# Numbers in the script's prose (see tests/test_claims.py).
+CLAIMS = {"99.90%": "sequence_accuracy", "99.98%": "element_accuracy"}
+MEASURED = {"59.76%": (["--framing", "regression"], "sequence_accuracy")}
+UNMEASURED = {
+    "99.5%": "the target: held-out sequence accuracy a run must reach",
+    "0.005": "arithmetic: half a step between integers at vocab 100 (0.5 / 100)",
+    "0.05": "arithmetic: half a step between integers at vocab 10 (0.5 / 10)",
+    "2.0": "the Keras version since which Dense acts on the last axis of 3-D input",
+}
 
 
 @pytest.fixture(scope="module")
 def quick():
-    return run_namespace("--epochs", "1", "--sequences", "20", *QUIET)
+    return run_namespace("echo_full.py", "--epochs", "1", "--sequences", "20", *QUIET)
 
 
 def test_build_model_shapes(quick):
@@ -74,19 +94,40 @@ def test_data_shapes_and_targets(quick):
     assert len(quick["x_val"]) == len(quick["x_test"]) == 2100
 
 
+def test_whole_window_accuracy_counts_windows_with_every_step_right(quick):
+    y_true = np.array([[1, 2, 3], [1, 2, 3]])
+    y_pred = np.eye(5, dtype="float32")[[[1, 2, 3], [1, 2, 4]]]
+    values = keras.ops.convert_to_numpy(quick["whole_window_accuracy"](y_true, y_pred))
+    np.testing.assert_array_equal(values, [[1, 1, 1], [0, 0, 0]])
+
+
 @pytest.fixture(scope="module")
-def default_runs():
-    """The default recipe twice with the default seed, and once with another seed."""
-    return run_main("echo_full.py", *QUIET), run_main("echo_full.py", *QUIET), \
-        run_main("echo_full.py", *QUIET, "--seed", "8")
+def default():
+    """The default run (fast recipe, seed 7): its metrics."""
+    return run_namespace("echo_full.py", *QUIET)["metrics"]
 
 
-def test_default_recipe_reaches_target(default_runs):
-    metrics = default_runs[0]
-    assert metrics["recipe"] == "fast" and metrics["backend"] == keras.backend.backend()
-    assert metrics["reached_target"] and 1 <= metrics["epochs_run"] <= 3
-    assert metrics["sequence_accuracy"] >= TARGET
-    assert metrics["test_windows"] == 2100 and len(metrics["per_position_accuracy"]) == 5
+def test_default_recipe_reaches_target(default):
+    assert default["recipe"] == "fast" and default["backend"] == keras.backend.backend()
+    assert default["reached_target"] and 1 <= default["epochs_run"] <= 3
+    assert default["sequence_accuracy"] >= TARGET
+    assert default["test_windows"] == 2100 and len(default["per_position_accuracy"]) == 5
+    assert default["parameters"] == 33_508 and default["train_windows"] == 5_250
+    assert f"{default['sequence_accuracy']:.2%} of 2100 held-out windows" in default["headline"]
+    assert not re.search(r"\d s\b|second", default["headline"])  # no training time in it
+
+
+@pytest.mark.slow
+def test_default_run_trains_in_under_a_minute(default):
+    """The header's bar: the default run trains in under a minute."""
+    assert default["train_seconds"] < 60
+
+
+@pytest.fixture(scope="module")
+def default_runs(default):
+    """The default run, the same again, and one with another seed."""
+    return (default, run_namespace("echo_full.py", *QUIET)["metrics"],
+            run_namespace("echo_full.py", *QUIET, "--seed", "8")["metrics"])
 
 
 def test_same_seed_same_results_other_seed_other_run(default_runs):
@@ -98,32 +139,70 @@ def test_same_seed_same_results_other_seed_other_run(default_runs):
 
 def test_tutorial_recipe_reaches_target():
     """The original stateful recipe, as one fit call with the script's reset callback."""
-    metrics = run_main("echo_full.py", "--recipe", "tutorial", *QUIET)
+    metrics = run_namespace("echo_full.py", "--recipe", "tutorial", *QUIET)["metrics"]
     assert metrics["units"] == 20 and metrics["batch_size"] == 7 and metrics["epochs_run"] == 1
     assert metrics["train_windows"] == 500 * 21
-    assert metrics["sequence_accuracy"] >= 0.99
+    assert metrics["sequence_accuracy"] >= TARGET
 
 
-def test_stateful_callback_resets_where_each_sequence_ends():
-    """The reset callback zeroes the state after every 3rd batch (21 windows, batch 7) and
-    not in between, in predict as in fit."""
-    ns = run_namespace("--recipe", "tutorial", "--sequences", "2", *QUIET)
-    model, lstm = ns["model"], ns["model"].layers[1]
-    norms = []
+def test_stateful_predict_resets_where_each_sequence_ends_and_carries_within():
+    """With the reset callback, predict zeroes the state after every 3rd batch (21 windows,
+    batch 7): the second sequence comes out as if predicted alone. Within a sequence the
+    state carries: its second batch comes out otherwise than alone."""
+    ns = run_namespace("echo_full.py", "--recipe", "tutorial", "--sequences", "2", *QUIET)
+    model, x, resets = ns["model"], ns["x_test"][:42], ns["resets"]
 
-    class Watch(keras.callbacks.Callback):
-        def on_predict_batch_end(self, batch, logs=None):
-            if hasattr(model, "jax_state_sync"):
-                model.jax_state_sync()
-            norms.append(float(keras.ops.sum(keras.ops.abs(lstm.states[0]))))
+    def predict(windows):
+        return model.predict(windows, batch_size=7, verbose=0, callbacks=resets)
 
-    # The watcher runs after the reset callback: a zero state right after batches 3 and 6.
-    model.predict(ns["x_test"][:42], batch_size=7, verbose=0, callbacks=[*ns["resets"], Watch()])
-    assert [n == 0 for n in norms] == [False, False, True, False, False, True]
+    both = predict(x)
+    np.testing.assert_allclose(both[21:], predict(x[21:]), atol=1e-6)
+    assert np.abs(both[7:14] - predict(x[7:14])).max() > 1e-4
+
+
+def test_saved_model_reloads_in_a_fresh_process_and_predicts_the_same(tmp_path):
+    saved = tmp_path / "echo_full.keras"
+    ns = run_namespace("echo_full.py", "--epochs", "1", "--sequences", "20", *QUIET, "--save", saved)
+    x = ns["x_test"][:64]
+    fresh = conftest.predict_in_fresh_process(saved, x)
+    np.testing.assert_allclose(fresh, ns["model"].predict(x, verbose=0), atol=1e-5)
+
+
+def test_saved_stateful_model_reloads_and_predicts_the_same(tmp_path):
+    """The tutorial recipe's stateful model, fed one sequence's 21 windows at its built
+    batch size 7 (the first 7 on JAX): the reloaded model starts from a zero state, as the
+    trained one does after its reset callback, and predicts the same."""
+    saved = tmp_path / "echo_full_tutorial.keras"
+    ns = run_namespace("echo_full.py", "--recipe", "tutorial", "--sequences", "5", *QUIET,
+                       "--save", saved)
+    # Plain Keras on JAX does not carry a stateful layer's state from batch to batch (the
+    # bug common/backend_fixes.py works around, which the fresh process must not import):
+    # there, compare the first batch only.
+    x = ns["x_test"][:7 if keras.backend.backend() == "jax" else 21]
+    fresh = conftest.predict_in_fresh_process(saved, x, batch_size=7)
+    trained = ns["model"].predict(x, batch_size=7, verbose=0, callbacks=ns["resets"])
+    np.testing.assert_allclose(fresh, trained, atol=1e-5)
+
+
+def test_other_settings_train_and_write_every_output(tmp_path):
+    """Every size flag and --time-distributed with valid values: the run uses them and writes
+    the metrics and the plot it was asked for."""
+    paths = {"--metrics": tmp_path / "m.json", "--plot": tmp_path / "p.png"}
+    ns = run_namespace("echo_full.py", "--time-distributed", "--units", "16", "--batch-size", "64",
+                       "--length", "12", "--window", "4", "--vocab", "20", "--sequences", "30",
+                       "--learning-rate", "0.01", "--epochs", "2", "--seed", "3",
+                       "--examples", "2", "--quiet", *[str(p) for kv in paths.items() for p in kv])
+    metrics = ns["metrics"]
+    assert (metrics["units"], metrics["batch_size"], metrics["learning_rate"]) == (16, 64, 0.01)
+    assert metrics["train_windows"] == 30 * 9 and metrics["seed"] == 3
+    assert isinstance(ns["model"].layers[-1], keras.layers.TimeDistributed)
+    assert json.loads(paths["--metrics"].read_text()) == metrics
+    assert paths["--plot"].read_bytes()[:4] == b"\x89PNG"
 
 
 def test_outside_the_checked_range_warns_before_training(capsys):
-    metrics = run_main("echo_full.py", "--window", "12", "--epochs", "1", "--sequences", "50", *QUIET)
+    metrics = run_namespace("echo_full.py", "--window", "12", "--epochs", "1", "--sequences", "50",
+                            *QUIET)["metrics"]
     out = capsys.readouterr().out
     assert "warning: this recipe was checked for --window 1..10 and --vocab 10..200" in out
     assert out.index("warning:") < out.index("did not reach" if not metrics["reached_target"]
@@ -131,7 +210,7 @@ def test_outside_the_checked_range_warns_before_training(capsys):
 
 
 def test_a_run_below_target_says_so_and_which_flag(capsys):
-    metrics = run_main("echo_full.py", "--epochs", "1", "--sequences", "5", *QUIET)
+    metrics = run_namespace("echo_full.py", "--epochs", "1", "--sequences", "5", *QUIET)["metrics"]
     out = capsys.readouterr().out
     assert not metrics["reached_target"] and metrics["epochs_run"] == 1
     assert "WARNING: did not reach 99.50% validation sequence accuracy" in out and "--epochs" in out
@@ -139,8 +218,8 @@ def test_a_run_below_target_says_so_and_which_flag(capsys):
 
 
 def test_a_loss_that_turns_nan_stops_and_says_so(capsys):
-    metrics = run_main("echo_full.py", "--learning-rate", "1e38", "--epochs", "3",
-                       "--sequences", "20", *QUIET)
+    metrics = run_namespace("echo_full.py", "--learning-rate", "1e38", "--epochs", "3",
+                            "--sequences", "20", *QUIET)["metrics"]
     out = capsys.readouterr().out
     assert metrics["diverged"] and not metrics["reached_target"] and metrics["epochs_run"] == 1
     assert "ERROR: the loss became nan" in out and "--learning-rate" in out
@@ -148,19 +227,29 @@ def test_a_loss_that_turns_nan_stops_and_says_so(capsys):
 
 def test_pad_gives_every_position_a_window():
     """--pad keeps the windows a sequence's first integers end, padded in front and masked:
-    25 windows per sequence instead of 21, and the model gets those right too."""
-    metrics = run_main("echo_full.py", "--pad", *QUIET)
+    25 windows per sequence instead of 21; the run reaches the target, on those incomplete
+    windows too."""
+    metrics = run_namespace("echo_full.py", "--pad", *QUIET)["metrics"]
     assert metrics["test_windows"] % 25 == 0 and metrics["test_windows"] >= 2100
     assert metrics["reached_target"] and metrics["sequence_accuracy"] >= TARGET
     assert metrics["incomplete_window_accuracy"] >= TARGET
 
 
-def test_regression_framing_claims():
-    """One number per step: far fewer weights, and (see the script's "Variations") far from
-    the target after 5 passes, where the classes framing needs 1."""
-    metrics = run_main("echo_full.py", "--framing", "regression", "--epochs", "5", *QUIET)
-    assert metrics["parameters"] < 10_000 and metrics["epochs_run"] == 5
+def test_regression_framing_has_fewer_weights_and_misses_the_target_in_5_passes():
+    """One number per step: 9,649 weights instead of 33,508, and far from the target after 5
+    passes, where the classes framing needs 1."""
+    metrics = run_namespace("echo_full.py", "--framing", "regression", "--epochs", "5",
+                            *QUIET)["metrics"]
+    assert metrics["parameters"] == 9_649 and metrics["epochs_run"] == 5
     assert not metrics["reached_target"] and metrics["sequence_accuracy"] < 0.9
+
+
+@pytest.mark.slow
+def test_regression_framing_reaches_the_target_with_10_integers():
+    """The "Variations" claim: with --vocab 10 (half a step is 0.05) regression gets there."""
+    metrics = run_namespace("echo_full.py", "--framing", "regression", "--vocab", "10",
+                            *QUIET)["metrics"]
+    assert metrics["reached_target"] and metrics["sequence_accuracy"] >= TARGET
 
 
 def test_help_states_the_checked_range():
@@ -174,7 +263,7 @@ def test_notebook_kernel_arguments_are_ignored(monkeypatch):
     """In Jupyter, sys.argv holds the kernel's arguments: the script must not read them."""
     pretend_notebook(monkeypatch)
     monkeypatch.setenv("LSTM_TUTORIALS_QUICK", "1")
-    args = run_namespace("-f", "/tmp/kernel.json")["args"]
+    args = run_namespace("echo_full.py", "-f", "/tmp/kernel.json")["args"]
     assert args.recipe == "fast" and args.epochs == 1 and args.window == 5
 
 
@@ -187,16 +276,17 @@ SWEEP = [(1, 10, 1), (1, 200, 1), (10, 10, 1), (10, 200, 1), (10, 200, 2), (10, 
 @pytest.mark.slow
 @pytest.mark.parametrize("window,vocab,seed", SWEEP)
 def test_default_recipe_reaches_target_over_the_checked_range(window, vocab, seed):
-    metrics = run_main("echo_full.py", "--window", window, "--vocab", vocab, "--seed", seed, *QUIET)
+    metrics = run_namespace("echo_full.py", "--window", window, "--vocab", vocab, "--seed", seed,
+                            *QUIET)["metrics"]
     assert metrics["reached_target"], metrics
     assert metrics["sequence_accuracy"] >= TARGET, metrics
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("window", [15, 20])
-def test_longer_echoes_still_reach_the_target_in_one_pass(window):
+@pytest.mark.parametrize("window", [10, 15, 20])
+def test_longer_echoes_reach_the_target_in_one_pass(window):
     """The script's "Longer echoes" paragraph: the full echo needs no memory of earlier
-    steps, so windows beyond the checked range still reach the target after 1 pass."""
-    metrics = run_main("echo_full.py", "--window", window, *QUIET)
+    steps, so windows 10, 15 and 20 reach the target after 1 pass, as window 5 does."""
+    metrics = run_namespace("echo_full.py", "--window", window, *QUIET)["metrics"]
     assert metrics["reached_target"] and metrics["epochs_run"] == 1
     assert metrics["sequence_accuracy"] >= TARGET
