@@ -109,6 +109,19 @@ def name_list(choices):
     return parse
 
 
+def _can_write_in(folder: Path) -> bool:
+    """Whether a new file can be written in ``folder``, found by writing one (and removing
+    it): ``os.access`` says yes to root for folders such as /proc where nothing can be
+    written, so we try, before any training time is spent."""
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            return True
+    except OSError:
+        return False
+
+
 def output_path(suffix: str):
     """argparse type: a file path ending in ``suffix`` whose folder exists and is writable."""
 
@@ -119,10 +132,10 @@ def output_path(suffix: str):
         folder = path.parent
         if not folder.is_dir():
             raise argparse.ArgumentTypeError(f"folder {str(folder)!r} does not exist")
-        if not os.access(folder, os.W_OK):
-            raise argparse.ArgumentTypeError(f"folder {str(folder)!r} is not writable")
         if path.is_dir():
             raise argparse.ArgumentTypeError(f"{text!r} is a folder")
+        if not _can_write_in(folder):
+            raise argparse.ArgumentTypeError(f"cannot write a file in folder {str(folder)!r}")
         return path
 
     parse.__name__ = f"{suffix} path"

@@ -42,6 +42,47 @@ def run_namespace(script: str, *args: str) -> dict:
     return run_in_process(ROOT / script, [str(arg) for arg in args])
 
 
+LOAD_AND_PREDICT = r"""
+import sys
+import numpy as np
+import keras
+
+model = keras.saving.load_model(sys.argv[1])
+with np.load(sys.argv[2]) as arrays:
+    inputs = [arrays[f"x{i}"] for i in range(len(arrays.files))]
+batch_size = None if sys.argv[4] == "none" else int(sys.argv[4])
+outputs = model.predict(inputs[0] if len(inputs) == 1 else inputs, batch_size=batch_size, verbose=0)
+outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+assert not [name for name in sys.modules if name.split(".")[0] in ("common", "conftest")]
+np.savez(sys.argv[3], **{f"y{i}": np.asarray(y) for i, y in enumerate(outputs)})
+"""
+
+
+def predict_in_fresh_process(path, x, batch_size=None):
+    """Load the ``.keras`` file at ``path`` with plain ``keras.saving.load_model`` in a new
+    Python that imports nothing from this repository (isolated mode, run from an empty
+    folder), predict ``x`` (an array, or a list of arrays for a model with several inputs)
+    with ``batch_size``, and return the predictions (a list when the model has several
+    outputs). A file that needs this repository's code to load fails here."""
+    import tempfile
+
+    import numpy as np
+
+    xs = list(x) if isinstance(x, (list, tuple)) else [x]
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        np.savez(folder / "x.npz", **{f"x{i}": np.asarray(a) for i, a in enumerate(xs)})
+        done = subprocess.run(
+            [sys.executable, "-I", "-c", LOAD_AND_PREDICT, str(Path(path).resolve()),
+             str(folder / "x.npz"), str(folder / "y.npz"), str(batch_size or "none")],
+            cwd=folder, capture_output=True, text=True, timeout=600,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        assert done.returncode == 0, done.stderr[-3000:]
+        with np.load(folder / "y.npz") as arrays:
+            outputs = [arrays[f"y{i}"] for i in range(len(arrays.files))]
+    return outputs[0] if len(outputs) == 1 else outputs
+
+
 def run_main(script: str, *args: str) -> dict:
     """Run ``python script args...`` in this process (faster than a subprocess: Keras is
     imported once) and return the script's ``metrics``. A bad flag raises SystemExit(2)."""

@@ -104,6 +104,7 @@ def test_format_examples_spells_and_aligns_inputs():
     (cli.name_list(("a", "b")), "a,a", "named twice"),
     (cli.name_list(("a", "b")), "a,,b", "empty entry"),
     (cli.output_path(".json"), "/no/such/folder/m.json", "does not exist"),
+    (cli.output_path(".png"), "/proc/nope.png", "cannot write a file in folder"),
     (cli.output_path(".json"), "metrics.txt", "must end in .json"),
 ])
 def test_argument_types_reject(parse, text, message):

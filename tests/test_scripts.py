@@ -6,15 +6,18 @@ command line of its "Try next" cell. A new script without a ``tests/test_NAME.py
 defines SMOKE_ARGS and BAD_INPUTS fails here.
 """
 
+import argparse
 import ast
 import importlib
 import json
 import re
 import shlex
+from pathlib import Path
 
+import numpy as np
 import pytest
 
-from conftest import ROOT, run_main, run_script
+from conftest import ROOT, run_namespace, run_script
 
 SCRIPTS = sorted(path.name for path in ROOT.glob("*.py"))
 METRIC_KEYS = {"script", "backend", "seed"}
@@ -107,11 +110,114 @@ def test_quick_run_writes_every_output(script, tmp_path):
     assert METRIC_KEYS <= metrics.keys() and metrics["script"] == script[:-3]
     if trains(script):
         assert "train_seconds" in metrics
-    assert outputs["--plot"].read_bytes()[:4] == b"\x89PNG"
-    if "--save" in result.stdout or outputs["--save"].exists():
-        import keras
+    assert_picture(outputs["--plot"])
+    assert outputs["--save"].exists(), "--save wrote no model"  # tests/test_NAME.py reloads it
 
-        assert isinstance(keras.saving.load_model(outputs["--save"]), keras.Model)
+
+def assert_picture(path, smallest=(300, 500)):
+    """A PNG of a readable size that shows something: not one flat colour, and not almost
+    all background."""
+    import matplotlib.image
+
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    pixels = matplotlib.image.imread(path)[..., :3]
+    height, width = pixels.shape[:2]
+    assert height >= smallest[0] and width >= smallest[1], f"{path.name} is {width}x{height} px"
+    background = np.all(np.isclose(pixels, pixels[0, 0]), axis=-1)
+    assert background.mean() < 0.99, f"{path.name} is blank"
+    assert pixels.std() > 0.01
+
+
+class _Parsed(Exception):
+    pass
+
+
+def parser_of(script):
+    """The script's argparse parser, caught when the script parses its command line (before
+    anything trains)."""
+    import argparse
+
+    caught = {}
+    original = argparse.ArgumentParser.parse_args
+
+    def catch(self, *args, **kwargs):
+        caught["parser"] = self
+        raise _Parsed
+
+    argparse.ArgumentParser.parse_args = catch
+    try:
+        run_namespace(script)
+    except _Parsed:
+        pass
+    finally:
+        argparse.ArgumentParser.parse_args = original
+    assert "parser" in caught, f"{script} parsed no command line"
+    return caught["parser"]
+
+
+def flags_of(script) -> dict:
+    """Every flag of the script (its long option) -> its argparse action, --help aside."""
+    return {next(o for o in action.option_strings if o.startswith("--")): action
+            for action in parser_of(script)._actions if action.option_strings
+            and "--help" not in action.option_strings}
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help_names_every_flag_with_its_default(script):
+    """``python SCRIPT --help`` works, as a user types it, and lists each flag with its
+    default; every help string formats (argparse expands %-codes in them)."""
+    result = run_script(script, "--help")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    text = " ".join(result.stdout.split())
+    assert text.startswith(f"usage: {script}")
+    parser = parser_of(script)
+    formatter = parser._get_formatter()
+    for flag, action in flags_of(script).items():
+        assert flag in text, f"--help does not name {flag}"
+        expanded = " ".join(formatter._expand_help(action).split()) if action.help else ""
+        assert "{'option_strings'" not in expanded, f"{flag}'s help shows argparse internals"
+        assert expanded in text, f"{flag}'s help is not shown as written: {expanded!r}"
+        if action.default not in (None, False, argparse.SUPPRESS) and action.help:
+            assert "(default: " in expanded, f"--help shows no default for {flag}"
+
+
+SHARED_FLAGS_EXERCISED = {"--metrics", "--plot", "--save"}  # test_quick_run_writes_every_output
+
+
+def exercised_flags(script) -> set:
+    """The flag strings that the script's test module passes with a valid value (anywhere
+    but in BAD_INPUTS), plus those of its Try next commands, which test_try_next runs."""
+    module = script_tests(script)
+    tree = ast.parse(Path(module.__file__).read_text())
+    bad = [node.value for node in ast.walk(tree) if isinstance(node, ast.Assign)
+           and any(isinstance(t, ast.Name) and t.id == "BAD_INPUTS" for t in node.targets)]
+    in_bad = {id(n) for value in bad for n in ast.walk(value)}
+    found = {node.value.split("=")[0] for node in ast.walk(tree)
+             if isinstance(node, ast.Constant) and isinstance(node.value, str)
+             and node.value.startswith("--") and id(node) not in in_bad}
+    for args in try_next_commands(script):
+        found |= {arg.split("=")[0] for arg in args if arg.startswith("--")}
+    return found | SHARED_FLAGS_EXERCISED
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_flag_is_exercised_with_a_valid_value(script):
+    never = sorted(set(flags_of(script)) - exercised_flags(script))
+    assert not never, (f"{script}: flags no test runs with a valid value (use each in "
+                       f"tests/test_{script[:-3]}.py outside BAD_INPUTS, or in Try next): {never}")
+
+
+@pytest.mark.parametrize("flag", ["--plot", "--metrics", "--save"])
+def test_an_output_path_that_cannot_be_written_stops_before_training(flag, tmp_path):
+    """A folder that exists but cannot take a file (/proc) is refused at parse time, with one
+    error line and exit 2, before any training time is spent."""
+    suffix = {"--plot": "png", "--metrics": "json", "--save": "keras"}[flag]
+    result = run_script("echo_full.py", flag, f"/proc/nope.{suffix}", "--epochs", "1")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "Settings:" not in result.stdout
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("echo_full.py: error: argument " + flag) and "cannot write" in last
 
 
 TRY_NEXT = [(script, args) for script in SCRIPTS for args in try_next_commands(script)]
@@ -121,7 +227,7 @@ TRY_NEXT = [(script, args) for script in SCRIPTS for args in try_next_commands(s
 def test_try_next_commands_run(script, args, monkeypatch):
     """Every command a script suggests under "Try next" runs (with the quick budget)."""
     monkeypatch.setenv("LSTM_TUTORIALS_QUICK", "1")
-    metrics = run_main(script, *args, "--quiet")
+    metrics = run_namespace(script, *args, "--quiet")["metrics"]
     assert metrics["script"] == script[:-3]
 
 
@@ -169,7 +275,7 @@ def _output_flags(folder, args):
                          ids=[f"{s[:-3]}:{' '.join(a)}" for s, a, _ in BAD_CASES])
 def test_bad_input_exits_2_with_one_error_line(script, args, text, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
-        run_main(script, *args, *_output_flags(tmp_path, args))
+        run_namespace(script, *args, *_output_flags(tmp_path, args))
     assert stop.value.code == 2
     errors = [line for line in capsys.readouterr().err.splitlines() if "error:" in line]
     assert len(errors) == 1 and errors[0].startswith(f"{script}: error: "), errors
