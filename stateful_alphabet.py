@@ -98,6 +98,10 @@ WHOLE_SEQUENCE = dict(chunk=13, units=50, epochs=200, learning_rate=0.03)
 # Weight updates per compiled call. PyTorch runs one at a time (Keras refuses any other
 # value there: "steps_per_execution must be 1 with the PyTorch backend").
 STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 25
+if keras.backend.backend() == "torch":  # one thread: on models this small a second one
+    import torch  # only waits for the first, and on a busy machine slows every update
+
+    torch.set_num_threads(1)
 
 
 def parse(argv=None):
