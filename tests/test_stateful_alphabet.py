@@ -146,8 +146,8 @@ def test_build_model_stateful_masking_and_every_step(sa):
 
 def test_reset_callback_zeroes_the_state_where_an_alphabet_ends(sa):
     """The script's ResetAfterAlphabet on its own stateful model and steps_per_execution
-    (25 on TensorFlow and JAX, 1 on PyTorch): after 2 whole alphabets the state is zeros;
-    after 1.5 it is not, and reset_states() zeroes it."""
+    (25 on TensorFlow and JAX, 1 on PyTorch): fit ends after whole alphabets, so the state is
+    zeros after a reset every alphabet, and not after 1 alphabet of a 2-alphabet period."""
     model = sa["build_model"](1, 1, 8, batch_size=1, stateful=True)
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                   steps_per_execution=sa["STEPS_PER_EXECUTION"])
@@ -157,14 +157,13 @@ def test_reset_callback_zeroes_the_state_where_an_alphabet_ends(sa):
     def state():
         return keras.ops.convert_to_numpy(model.layers[-2].states[0])
 
-    for alphabets, zeros in ((2, True), (1.5, False)):
-        steps = int(alphabets * 25)
-        order = np.tile(np.arange(25), 2)[:steps]
+    for alphabets, period, zeros in ((2, 25, True), (1, 50, False), (2, 50, True)):
+        order = np.tile(np.arange(25), alphabets)
         model.fit(x[order], y[order], batch_size=1, epochs=1, shuffle=False, verbose=0,
-                  callbacks=[sa["ResetAfterAlphabet"](25)])
-        assert (not state().any()) == zeros, (alphabets, state())
-    sa["reset_states"](model)
-    assert not state().any()
+                  callbacks=[sa["ResetAfterAlphabet"](period)])
+        assert (not state().any()) == zeros, (alphabets, period, state())
+        sa["reset_states"](model)
+        assert not state().any()
 
 
 def test_parse_experiments_start_and_help_defaults_from_the_table(sa, capsys):
