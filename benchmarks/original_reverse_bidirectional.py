@@ -11,21 +11,31 @@ short: 200 calls, batch 16 (31 updates per call, 6,200 in all).
 
 Only what Keras 3 requires changed: ``keras.Input`` instead of ``input_shape=``. Data come
 from the project's seeded generators instead of ``random.randint``, and the windows from
-``common.data.frame_numpy``. Run from the repository root:
-``python -m benchmarks.original_reverse_bidirectional [fraction]``.
+``common.data.frame_numpy``, generated before the timed loop.
+
+``one_fit=True`` trains the same recipe as ONE ``fit`` call over all the sequences' windows,
+each sequence's windows shuffled among themselves as each call's ``fit`` shuffled them:
+what removing the loop alone gains. Run from the repository root:
+
+    python benchmarks/original_reverse_bidirectional.py --fraction 0.1 [--one-fit]
 """
 
-import time
+import sys
+from pathlib import Path
 
-import common  # noqa: F401  (quiets TensorFlow before Keras loads)
-import keras
-from keras import layers
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repo root, for common/
 
-from common.data import TEST, TRAIN, frame_numpy, generate_sequences, make_rng, one_hot_encode
-from common.evaluate import sequence_accuracy_report
-from common.training import seed_everything
+import common  # noqa: E402,F401  (first: quiets TensorFlow, applies the backend fixes)
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import layers  # noqa: E402
+
+from benchmarks.timing import calls_for, sequence_accuracy, time_loop, time_one_fit  # noqa: E402
+from common.data import TEST, TRAIN, frame_numpy, generate_sequences, make_rng  # noqa: E402
+from common.data import one_hot_encode  # noqa: E402
 
 FIT_CALLS, ROWS, LENGTH, VOCAB, UNITS, BATCH = 200, 500, 5, 10, 100, 16
+BATCHES_PER_CALL = -(-(ROWS - LENGTH + 1) // BATCH)  # 496 windows: 31 batches
 
 
 def get_data(rng):
@@ -44,29 +54,35 @@ def build_answer_model():
     return model
 
 
-def run(fraction: float = 1.0, seed: int = 7) -> dict:
-    calls = max(1, round(fraction * FIT_CALLS))
-    seed_everything(seed)
+def run(fraction: float = 1.0, seed: int = 7, one_fit: bool = False) -> dict:
+    """Train round(fraction * 200) sequences' worth of the recipe, as a loop of fit calls or
+    (one_fit) as one fit; time it, extrapolate to all 200, and for a whole run measure the
+    held-out sequence accuracy."""
+    calls = calls_for(fraction, FIT_CALLS)
+    keras.utils.set_random_seed(seed)
     model = build_answer_model()
     rng = make_rng(seed, TRAIN)
-    start = time.perf_counter()
-    for _ in range(calls):
-        x, y = get_data(rng)
-        model.fit(x, y, epochs=1, batch_size=BATCH, verbose=0)
-    seconds = time.perf_counter() - start
+    data = [get_data(rng) for _ in range(calls)]
+    if one_fit:
+        order = [rng.permutation(len(x)) for x, _ in data]  # fit's shuffle, within each sequence
+        x = np.concatenate([x[o] for (x, _), o in zip(data, order)])
+        y = np.concatenate([y[o] for (_, y), o in zip(data, order)])
+        timing = time_one_fit(model, x, y, FIT_CALLS * BATCHES_PER_CALL, epochs=1,
+                              batch_size=BATCH, shuffle=False)
+    else:
+        timing = time_loop(lambda i: model.fit(*data[i], epochs=1, batch_size=BATCH, verbose=0),
+                           calls, FIT_CALLS)
 
     accuracy = None
     if calls == FIT_CALLS:
         x, y = get_data(make_rng(seed, TEST))
-        predicted = model.predict(x, batch_size=len(x), verbose=0).argmax(-1)
-        accuracy = sequence_accuracy_report(y.argmax(-1), predicted)["sequence_accuracy"]
-    return {"task": "reverse_bidirectional", "recipe": f"original ({FIT_CALLS} fit calls)",
-            "fit_calls": calls, "fit_calls_full": FIT_CALLS, "train_seconds": seconds,
-            "train_seconds_full": seconds * FIT_CALLS / calls, "sequence_accuracy": accuracy}
+        accuracy = sequence_accuracy(y, model.predict(x, batch_size=len(x), verbose=0))
+    recipe = "one fit, same recipe" if one_fit else f"original ({FIT_CALLS} fit calls)"
+    return {"task": "reverse_bidirectional", "recipe": recipe, "calls": calls,
+            "calls_full": FIT_CALLS, **timing, "sequence_accuracy": accuracy}
 
 
 if __name__ == "__main__":
-    import json
-    import sys
+    from benchmarks.timing import main
 
-    print(json.dumps(run(float(sys.argv[1]) if len(sys.argv) > 1 else 1.0), indent=2))
+    main(run, default_fraction=0.1)

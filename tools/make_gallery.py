@@ -1,12 +1,16 @@
 """Regenerate the pictures in docs/: each script's default run with --plot.
 
-    python tools/make_gallery.py          # all scripts, about 2 minutes on 2 cores
+    python tools/make_gallery.py                        # every script, a few minutes
+    python tools/make_gallery.py --only echo_full       # just those (comma-separated)
+    python tools/make_gallery.py --readme-only          # rewrite the README block, run nothing
 
 Each script runs as a user would run it (a subprocess with its default flags) and writes
-docs/NAME.png and docs/NAME.json; the README's gallery section is rewritten with each
-picture, a one-line result read from the JSON, and the command that made it.
+docs/NAME.png and docs/NAME.json; the README's gallery block (between its gallery markers)
+is then rewritten from every docs/NAME.json there is: the picture, a one-line caption (the
+script's own `metrics["headline"]` and its training seconds), and a link to the script.
 """
 
+import argparse
 import json
 import subprocess
 import sys
@@ -14,21 +18,26 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
+README = ROOT / "README.md"
 BEGIN, END = "<!-- gallery: begin -->", "<!-- gallery: end -->"
 
 
-def caption(metrics: dict) -> str:
-    """One line a reader can check against the picture."""
+def command(script: Path) -> list:
+    """The gallery run of ``script``, as the README states it."""
+    return [script.name, "--quiet", "--examples", "0",
+            "--plot", f"docs/{script.stem}.png", "--metrics", f"docs/{script.stem}.json"]
+
+
+def _fallback(metrics: dict) -> str:
+    """Captions for scripts whose metrics have no ``headline`` yet."""
     pct = lambda x: f"{100 * x:.2f}%"  # noqa: E731
-    name = metrics["script"]
+    name = metrics.get("script")
     if name in ("echo_full", "echo_partial"):
-        return (f"Held-out sequence accuracy {pct(metrics['sequence_accuracy'])} after "
-                f"{metrics['train_seconds']:.1f} s of training.")
+        return f"Held-out sequence accuracy {pct(metrics['sequence_accuracy'])}."
     if name == "reverse_bidirectional":
-        models = metrics["models"]
         return ("Accuracy per output position: "
                 + "; ".join(f"{model} {', '.join(f'{100 * a:.0f}' for a in scores['per_position_accuracy'])}"
-                            for model, scores in models.items()) + " (%).")
+                            for model, scores in metrics["models"].items()) + " (%).")
     if name == "stateful_alphabet":
         return "This run vs the tutorial: " + "; ".join(
             f"{exp} {pct(s['accuracy'])} ({pct(s['tutorial_accuracy'])})"
@@ -46,24 +55,67 @@ def caption(metrics: dict) -> str:
     return ""
 
 
-def main() -> None:
-    DOCS.mkdir(exist_ok=True)
+def caption(metrics: dict) -> str:
+    """One line a reader can check against the picture: the script's headline (its main
+    result, written by the script) and the training seconds of this run."""
+    text = str(metrics.get("headline") or "").strip() or _fallback(metrics)
+    if text and text[-1] not in ".!?":
+        text += "."
+    seconds = metrics.get("train_seconds")
+    if isinstance(seconds, (int, float)):
+        text += f" Trained in {seconds:.1f} s." if text else f"Trained in {seconds:.1f} s."
+    return text
+
+
+def gallery_block() -> str:
+    """The README's gallery, between the markers, from every docs/NAME.json of a script."""
     entries = []
     for script in sorted(ROOT.glob("*.py")):
-        png, json_path = DOCS / f"{script.stem}.png", DOCS / f"{script.stem}.json"
-        command = [sys.executable, script.name, "--quiet", "--examples", "0",
-                   "--plot", str(png.relative_to(ROOT)), "--metrics", str(json_path.relative_to(ROOT))]
-        shown = "python " + " ".join(command[1:])
-        print("$ " + shown, flush=True)
-        subprocess.run(command, cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        json_path, png = DOCS / f"{script.stem}.json", DOCS / f"{script.stem}.png"
+        if not json_path.exists() or not png.exists():
+            continue
         text = caption(json.loads(json_path.read_text()))
-        print("  " + text, flush=True)
-        entries.append(f"**[`{script.name}`]({script.name})**: {text}\n\n"
-                       f"![{script.stem}](docs/{png.name})\n\n`{shown}`\n")
-    readme = ROOT / "README.md"
-    before, rest = readme.read_text().split(BEGIN, 1)
-    readme.write_text(f"{before}{BEGIN}\n" + "\n".join(entries) + f"{END}{rest.split(END, 1)[1]}")
+        # Caption and picture in one paragraph (3 lines an entry: the README stays short);
+        # the picture is wider than the text, so it starts on a line of its own.
+        entries.append(f"**[`{script.name}`]({script.name})**: {text}\n"
+                       f"![{script.stem}: the default run's picture](docs/{png.name})\n")
+    return f"{BEGIN}\n" + "\n".join(entries) + f"{END}"
+
+
+def write_readme() -> None:
+    text = README.read_text()
+    if BEGIN not in text or END not in text:
+        raise SystemExit(f"README.md has no {BEGIN} ... {END} block")
+    before, rest = text.split(BEGIN, 1)
+    README.write_text(before + gallery_block() + rest.split(END, 1)[1])
     print("README.md gallery updated")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default="",
+                        help="comma-separated script names to run (echo_full,lstm_shapes); "
+                             "default: every script")
+    parser.add_argument("--readme-only", action="store_true",
+                        help="run nothing: rewrite the README's gallery from the docs/*.json there are")
+    args = parser.parse_args(argv)
+    scripts = sorted(ROOT.glob("*.py"))
+    wanted = {name.strip().removesuffix(".py") for name in args.only.split(",") if name.strip()}
+    unknown = wanted - {s.stem for s in scripts}
+    if unknown:
+        parser.error(f"--only: no script named {', '.join(sorted(unknown))}")
+    if not args.readme_only:
+        DOCS.mkdir(exist_ok=True)
+        for script in scripts:
+            if wanted and script.stem not in wanted:
+                continue
+            shown = "python " + " ".join(command(script))
+            print("$ " + shown, flush=True)
+            subprocess.run([sys.executable, *command(script)], cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
+            print("  " + caption(json.loads((DOCS / f"{script.stem}.json").read_text())), flush=True)
+    write_readme()
 
 
 if __name__ == "__main__":

@@ -3,13 +3,22 @@
 Each script is already a notebook in jupytext's "percent" format (`# %%` cells), which
 VS Code, PyCharm and JupyterLab with jupytext open directly. For a plain `.ipynb`:
 
-    python tools/make_notebooks.py              # writes notebooks/NAME.ipynb
-    python tools/make_notebooks.py --execute    # ... and runs each one (quick budget)
+    python tools/make_notebooks.py              # writes notebooks/NAME.ipynb, no outputs
+    python tools/make_notebooks.py --execute    # ... each run in full, outputs kept
+    python tools/make_notebooks.py --execute --only echo_full,lstm_shapes
 
-A generated notebook needs no copy of this repository: the helpers the scripts import from
-`common/` are written into one "Helpers" cell, from `common/`'s own source, and the
-`import common` lines are dropped. Open it in Jupyter (`jupyter lab notebooks/`) or upload
-the one file to Colab; it needs only the packages of requirements.txt.
+`--execute` runs each notebook top to bottom with the script's default flags (the full
+run, not the quick budget) on TensorFlow, on the CPU, in a fresh kernel started in an empty
+temporary folder: the committed notebooks in notebooks/ are made that way, and
+tests/test_notebooks.py fails when one no longer matches its script.
+
+A generated notebook needs no copy of this repository: the helpers its script imports from
+`common/` are written into one collapsed "Helpers" cell, and only those: the functions,
+classes and constants the script names, what they use in turn (found by reading the
+source, not by running it), and what `import common` does by itself (choose a backend,
+quiet TensorFlow's start-up, apply the backend work-arounds). Open it in Jupyter
+(`jupyter lab notebooks/`) or upload the one file to Colab; it needs only the packages of
+requirements.txt.
 """
 
 import argparse
@@ -17,6 +26,8 @@ import ast
 import os
 import re
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import jupytext
@@ -25,45 +36,111 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = sorted(ROOT.glob("*.py"))
 COMMON = ROOT / "common"
+NOTEBOOKS = ROOT / "notebooks"
+
+HELPERS_TITLE = ("#@title Helpers: the plumbing this notebook needs from the collection's "
+                 "common/ package (generated; not the lesson)")
+HELPERS_NOTE = ("*Helpers.* The cell below this note (collapsed in Jupyter and Colab, left out of "
+                "the site's page) holds the parts of this collection's `common/` package that this "
+                "tutorial uses (command line, data generation, outputs, backend work-arounds), "
+                "copied by `tools/make_notebooks.py` so that the notebook runs on its own. It is "
+                "not the lesson: read on below it.")
 
 
-def _common_imports(tree) -> list:
-    """The import statements of ``tree`` that import the ``common`` package or its modules."""
+# ---- reading common/ ------------------------------------------------------------------------
+
+def _module_of(node, package_modules) -> list:
+    """For an import statement of ``common``: [(bound name, module, name or None)] where a
+    None name means the whole module (``from common import data``, ``import common``)."""
     found = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "common":
-            found.append(node)
-        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == "common" for a in node.names):
-            found.append(node)
+    if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "common":
+        parts = node.module.split(".")
+        for alias in node.names:
+            bound = alias.asname or alias.name
+            if len(parts) == 1 and alias.name in package_modules:  # from common import data
+                found.append((bound, alias.name, None))
+            elif len(parts) == 1:  # from common import NAME (defined in __init__)
+                found.append((bound, "__init__", alias.name))
+            else:  # from common.data import NAME
+                found.append((bound, parts[1], alias.name))
+    elif isinstance(node, ast.Import):
+        for alias in node.names:
+            parts = alias.name.split(".")
+            if parts[0] == "common":
+                module = parts[1] if len(parts) > 1 else "__init__"
+                found.append((alias.asname or "common", module if alias.asname else "__init__", None))
+                if len(parts) > 1:
+                    found.append((None, module, None))  # imported, so it runs
     return found
 
 
-def _without_common_imports(source: str) -> str:
-    """``source`` with every import of ``common`` removed (whole statements, comments too)."""
-    tree = ast.parse(source)
-    drop = {line for node in _common_imports(tree) for line in range(node.lineno, node.end_lineno + 1)}
-    lines = source.splitlines()
-    return "\n".join(line for number, line in enumerate(lines, 1) if number not in drop).strip("\n")
+def _is_common_import(node) -> bool:
+    return (isinstance(node, ast.ImportFrom) and node.level == 0
+            and (node.module or "").split(".")[0] == "common") or (
+        isinstance(node, ast.Import) and any(a.name.split(".")[0] == "common" for a in node.names))
 
 
-def _imported_modules(node) -> set:
-    """The modules of common/ that an import statement brings in."""
-    if isinstance(node, ast.ImportFrom):
-        if node.module == "common":  # from common import cli, data
-            return {alias.name for alias in node.names}
-        return {node.module.split(".", 1)[1]}  # from common.cli import parse_args
-    return {alias.name.split(".", 1)[1] for alias in node.names if "." in alias.name}
+def _loads(node) -> set:
+    """Every name ``node`` reads (function bodies, defaults, decorators and annotations too)."""
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
 
 
-def _module_order() -> list:
-    """common/'s modules, each after the ones it imports. ``__init__`` comes first whatever
-    it imports: it quiets TensorFlow's start-up before anything imports Keras, and the
-    modules it imports at its end are inlined right after it."""
-    modules = {path.stem: path for path in sorted(COMMON.glob("*.py"))}
-    needs = {name: set() if name == "__init__" else
-             {m for node in _common_imports(ast.parse(path.read_text())) for m in _imported_modules(node)}
-             & set(modules) - {name}
-             for name, path in modules.items()}
+def _binds(node) -> set:
+    """The module-level names a top-level statement defines."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {node.name}
+    if isinstance(node, (ast.Import, ast.ImportFrom)):
+        return {(a.asname or a.name).split(".")[0] for a in node.names}
+    if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return set()
+
+
+def _defines_only(node) -> bool:
+    """True for statements that only define names (run only when a name is needed); False
+    for those run for their effect (calls, ``if`` blocks), which always come along."""
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+        return True  # a docstring
+    return isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import,
+                             ast.ImportFrom, ast.Assign, ast.AnnAssign, ast.AugAssign))
+
+
+class _Module:
+    def __init__(self, name: str, path: Path, package_modules):
+        self.name, self.source = name, path.read_text()
+        self.lines = self.source.splitlines()
+        self.body = ast.parse(self.source).body
+        self.binders = {}  # name -> indices of the statements that bind it
+        for index, node in enumerate(self.body):
+            for bound in _binds(node):
+                self.binders.setdefault(bound, []).append(index)
+        # bound name -> (module, name or None) for the imports of common at the top level
+        self.common_names = {bound: (module, name) for node in self.body
+                             for bound, module, name in _module_of(node, package_modules) if bound}
+        self.imports_modules = {module for node in self.body
+                                for _, module, _ in _module_of(node, package_modules)}
+
+    def text(self, index: int) -> str:
+        """The source of statement ``index`` with the comment lines right above it."""
+        node = self.body[index]
+        start = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+        while start > 0 and self.lines[start - 1].lstrip().startswith("#"):
+            start -= 1
+        return "\n".join(self.lines[start:node.end_lineno])
+
+
+def _common_modules() -> dict:
+    names = {path.stem for path in COMMON.glob("*.py")}
+    return {path.stem: _Module(path.stem, path, names) for path in sorted(COMMON.glob("*.py"))}
+
+
+def _module_order(modules) -> list:
+    """common/'s module names, each after the ones it imports. ``__init__`` comes first
+    whatever it imports: it picks the backend and quiets TensorFlow's start-up before
+    anything imports Keras."""
+    needs = {name: set() if name == "__init__" else (m.imports_modules & set(modules)) - {name}
+             for name, m in modules.items()}
     order = []
     while len(order) < len(modules):
         ready = sorted((n for n in modules if n not in order and needs[n] <= set(order)),
@@ -71,25 +148,161 @@ def _module_order() -> list:
         if not ready:
             raise RuntimeError(f"circular imports in common/: {needs}")
         order.append(ready[0])
-    return [modules[name] for name in order]
+    return order
 
 
-def helpers_source() -> str:
-    """One code cell's source: every module of common/, in import order, imports of
-    ``common`` removed."""
-    parts = ["# Generated by tools/make_notebooks.py from this collection's common/ package, so that\n"
-             "# the notebook runs on its own. Nothing here is the lesson: read on below."]
-    for path in _module_order():
-        parts.append(f"# ---- common/{path.name} " + "-" * max(0, 70 - len(path.name)))
-        parts.append(_without_common_imports(path.read_text()))
+def _script_imports(source: str, package_modules) -> list:
+    """The (bound name, module, name) triples of every import of common in a script."""
+    return [triple for node in ast.walk(ast.parse(source)) if _is_common_import(node)
+            for triple in _module_of(node, package_modules)]
+
+
+def helpers_source(script_source: str) -> str:
+    """One code cell's source: what ``script_source`` uses from common/ (the names it
+    imports and, transitively, what they read), plus every statement that common/'s
+    imported modules run for their effect, in import order; imports of common dropped."""
+    modules = _common_modules()
+    keep = {name: set() for name in modules}  # module -> indices of statements to keep
+    aliases = []  # (bound, module name, name) where a name is imported under another
+    namespaces = {}  # a module imported whole (from common import data) -> {attribute: name}
+    reached, pending = set(), []
+
+    def attributes_of(node, bound: str, module: str) -> None:
+        """``bound.NAME`` in ``node``, where ``bound`` is the module ``module`` of common/:
+        NAME is needed, and ``bound`` becomes a namespace holding it."""
+        for inner in ast.walk(node):
+            if (isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name)
+                    and inner.value.id == bound and isinstance(inner.ctx, ast.Load)):
+                namespaces.setdefault(bound, {})[inner.attr] = inner.attr
+                pending.append((module, inner.attr))
+
+    def reach(module: str) -> None:
+        if module not in reached:
+            reached.add(module)
+            m = modules[module]
+            for target in m.imports_modules:
+                reach(target)
+            for index, node in enumerate(m.body):
+                if not _defines_only(node):
+                    include(module, index)
+
+    def need(module: str, name: str) -> None:
+        reach(module)
+        m = modules[module]
+        if name in m.common_names:  # imported into this module from another of common/
+            target_module, target = m.common_names[name]
+            if target is None:  # a module: its attributes were needed where it is read
+                return
+            if target != name:
+                aliases.append((name, target_module, target))
+            need(target_module, target)
+            return
+        if name not in m.binders:
+            raise RuntimeError(f"common/{module}.py defines no {name!r}")
+        for index in m.binders[name]:
+            include(module, index)
+
+    def include(module: str, index: int) -> None:
+        if index in keep[module]:
+            return
+        keep[module].add(index)
+        node = modules[module].body[index]
+        if _is_common_import(node):
+            return
+        for inner in ast.walk(node):  # an import of common inside a function
+            if inner is not node and _is_common_import(inner):
+                for bound, target_module, target in _module_of(inner, set(modules)):
+                    if target is None or bound != target:
+                        raise RuntimeError(f"common/{module}.py: write `{ast.unparse(inner)}` at "
+                                           "the top level, names only, for the notebooks")
+                    pending.append((target_module, target))
+        m = modules[module]
+        for name in sorted(_loads(node)):
+            if name in m.common_names and m.common_names[name][1] is None:
+                attributes_of(node, name, m.common_names[name][0])
+            elif name in m.binders:
+                pending.append((module, name))
+
+    reach("__init__")  # `import common` runs it, whatever the script imports
+    script_tree = ast.parse(script_source)
+    for bound, module, name in _script_imports(script_source, set(modules)):
+        if name is None:
+            reach(module)
+            if bound:
+                attributes_of(script_tree, bound, module)
+        else:
+            pending.append((module, name))
+            if bound != name:
+                aliases.append((bound, module, name))
+    while pending:
+        need(*pending.pop())
+
+    parts, emitted, owner = [HELPERS_TITLE], set(), {}
+    for module in _module_order(modules):
+        m = modules[module]
+        chunk = []
+        for index in sorted(keep[module]):
+            node = m.body[index]
+            if _is_common_import(node):
+                continue
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                text = ast.unparse(node)
+                if text in emitted:
+                    continue
+                emitted.add(text)
+            else:
+                for bound in _binds(node):
+                    if owner.setdefault(bound, module) != module:
+                        raise RuntimeError(f"common/{owner[bound]}.py and common/{module}.py both "
+                                           f"define {bound!r}: one notebook cell cannot hold both")
+            chunk.append(m.text(index))
+        if chunk:
+            parts.append(f"# ---- common/{module}.py " + "-" * max(0, 67 - len(module)))
+            parts.append("\n".join(_join(chunk)))
+    alias_lines = sorted({f"{bound} = {name}" for bound, _, name in aliases})
+    if namespaces:  # modules imported whole: a namespace of the names read from each
+        alias_lines = ["import types"] + alias_lines + [
+            f"{bound} = types.SimpleNamespace({', '.join(f'{a}={n}' for a, n in sorted(names.items()))})"
+            for bound, names in sorted(namespaces.items())]
+    if alias_lines:
+        parts.append("\n".join(alias_lines))
     return "\n\n".join(parts) + "\n"
 
+
+def _join(chunks):
+    """Statements separated as in a module: imports together, a blank line or two between
+    definitions."""
+    previous = None
+    for chunk in chunks:
+        is_import = chunk.startswith(("import ", "from "))
+        is_def = chunk.lstrip("@# ").startswith(("def ", "class ")) or "\ndef " in chunk or "\nclass " in chunk
+        if previous is not None:
+            if is_def or previous == "def":
+                yield "\n"
+            elif not (is_import and previous == "import"):
+                yield ""
+        yield chunk
+        previous = "import" if is_import else "def" if is_def else "other"
+
+
+def _without_common_imports(source: str) -> str:
+    """``source`` with every import of ``common`` removed (whole statements)."""
+    tree = ast.parse(source)
+    drop = {line for node in ast.walk(tree) if _is_common_import(node)
+            for line in range(node.lineno, node.end_lineno + 1)}
+    lines = source.splitlines()
+    return "\n".join(line for number, line in enumerate(lines, 1) if number not in drop).strip("\n")
+
+
+# ---- the notebook ---------------------------------------------------------------------------
 
 def to_notebook(script: Path, standalone: bool = True):
     """The script as an nbformat notebook with a Python 3 kernel. The header docstring becomes
     the opening markdown cell (its Title as the heading); with ``standalone`` the helpers from
-    common/ are inlined in a "Helpers" cell before the first cell that imports them."""
-    notebook = jupytext.read(script, fmt="py:percent")
+    common/ are inlined in a collapsed cell right before the first cell that imports them.
+    Cell ids come from the cells' positions, so the same script gives the same notebook."""
+    source = script.read_text()
+    notebook = jupytext.reads(source, fmt="py:percent")
     first = notebook.cells[0]
     if first.cell_type == "code" and first.source.startswith('"""'):
         lines = first.source.strip().strip('"').strip().splitlines()
@@ -98,39 +311,68 @@ def to_notebook(script: Path, standalone: bool = True):
                          else line for line in lines)
         notebook.cells[0] = nbformat.v4.new_markdown_cell(text)
     if standalone:
+        first_import = None
         for index, cell in enumerate(notebook.cells):
-            if cell.cell_type == "code" and _common_imports(ast.parse(cell.source)):
+            if cell.cell_type == "code" and any(_is_common_import(n) for n in ast.walk(ast.parse(cell.source))):
                 cell.source = _without_common_imports(cell.source)
-                notebook.cells[index:index] = [
-                    nbformat.v4.new_markdown_cell(
-                        "## Helpers\n\nThe plumbing every tutorial in this collection shares "
-                        "(command line, data generation, outputs, backend workarounds), copied here "
-                        "from the repository's `common/` package so this notebook runs on its own."),
-                    nbformat.v4.new_code_cell(helpers_source())]
-                break
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    notebook.metadata.pop("jupytext", None)
-    for cell in notebook.cells:
+                first_import = index if first_import is None else first_import
+        if first_import is not None:
+            helpers = nbformat.v4.new_code_cell(helpers_source(source))
+            helpers.metadata.update({"jupyter": {"source_hidden": True}, "cellView": "form",
+                                     "collapsed": False, "tags": ["helpers"]})
+            notebook.cells[first_import:first_import] = [nbformat.v4.new_markdown_cell(HELPERS_NOTE),
+                                                         helpers]
+    notebook.metadata = nbformat.NotebookNode({
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+        "language_info": {"name": "python"}})
+    notebook.nbformat, notebook.nbformat_minor = 4, 5
+    for index, cell in enumerate(notebook.cells):
         cell.metadata.pop("lines_to_next_cell", None)
+        cell.id = f"{script.stem}-{index:02d}"
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
     return notebook
 
 
-def execute(notebook, timeout: int = 600, cwd: Path | None = None):
-    """Run ``notebook`` top to bottom in a fresh kernel started in ``cwd`` (default: the repo
-    root), with the quick training budget."""
+def cells_of(notebook) -> list:
+    """What the freshness test compares: each cell's id, type, source and metadata (outputs,
+    execution counts and the kernel's own notebook metadata aside)."""
+    return [(cell.get("id"), cell.cell_type, cell.source, dict(cell.metadata)) for cell in notebook.cells]
+
+
+def kernel_env(quick: bool) -> dict:
+    """The environment a notebook's kernel starts with: this one, without the repository on
+    the path, on TensorFlow's CPU, and the quick budget only when asked for."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("PYTHONPATH", "LSTM_TUTORIALS_QUICK", "KERAS_BACKEND", "PYTEST_CURRENT_TEST")}
+    env.update({"KERAS_BACKEND": "tensorflow", "CUDA_VISIBLE_DEVICES": "-1",
+                "TF_CPP_MIN_LOG_LEVEL": "3", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    if quick:
+        env["LSTM_TUTORIALS_QUICK"] = "1"
+    return env
+
+
+def execute(notebook, timeout: int = 1800, cwd: Path | None = None, quick: bool = True):
+    """Run ``notebook`` top to bottom in a fresh kernel started in ``cwd`` (default: a new
+    empty temporary folder), with the quick training budget unless ``quick`` is False."""
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
-    # The kernel inherits this process's environment: set the quick budget for it only, and
-    # leave the caller's environment as it was.
-    saved = os.environ.get("LSTM_TUTORIALS_QUICK")
-    os.environ.setdefault("LSTM_TUTORIALS_QUICK", "1")
-    try:
-        NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                       resources={"metadata": {"path": str(cwd or ROOT)}}).execute()
-    finally:
-        if saved is None:
-            os.environ.pop("LSTM_TUTORIALS_QUICK", None)
+    with tempfile.TemporaryDirectory(prefix="notebook-") as scratch:
+        folder = Path(cwd or scratch)
+        env = kernel_env(quick)
+        # Keras writes keras.json under $KERAS_HOME: keep it inside the scratch folder.
+        env["KERAS_HOME"] = str(Path(scratch) / ".keras")
+        # Kernel and client talk over local sockets in the scratch folder (not TCP, about
+        # which the kernel would warn on every start).
+        kernel = KernelManager(kernel_name="python3", transport="ipc", ip=str(Path(scratch) / "kernel"))
+        client = NotebookClient(notebook, km=kernel, timeout=timeout, kernel_name="python3",
+                                record_timing=False, resources={"metadata": {"path": str(folder)}})
+        try:
+            client.execute(env=env, cwd=str(folder))
+        finally:  # nbclient shuts down only the kernels it made itself
+            if kernel.has_kernel:
+                kernel.shutdown_kernel(now=True)
     return notebook
 
 
@@ -148,23 +390,81 @@ def section_outputs(notebook) -> dict:
     return sections
 
 
-def main(argv=None) -> None:
+# What committed outputs must not hold: a machine's paths, TensorFlow's start-up notes, a
+# warning, a traceback (tests/test_notebooks.py checks each committed notebook).
+FORBIDDEN = {
+    "an absolute path": re.compile(r"/work/|/tmp/|/home/|/root/|site-packages|/usr/lib/"),
+    "a start-up log line": re.compile(r"^[IWEF]\d{4} |oneDNN custom operations|cuda drivers|"
+                                      r"cpu_feature_guard|absl::InitializeLog|TF-TRT", re.MULTILINE),
+    "a warning": re.compile(r"Warning\b|^WARNING", re.MULTILINE),
+    "a traceback": re.compile(r"Traceback \(most recent call last\)|^\w+Error: ", re.MULTILINE),
+}
+
+
+def output_problems(notebook) -> list:
+    """(cell id, what) for each output that holds something in FORBIDDEN, or is an error."""
+    problems = []
+    for cell in notebook.cells:
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                problems.append((cell.get("id"), f"an error: {out.get('ename')}"))
+                continue
+            if out.get("output_type") == "stream" and out.get("name") == "stderr":
+                problems.append((cell.get("id"), "standard error: " + out.get("text", "")[:200]))
+            texts = [out.get("text", "")] + [value for key, value in out.get("data", {}).items()
+                                             if key.startswith("text/") and isinstance(value, str)]
+            for what, pattern in FORBIDDEN.items():
+                for text in texts:
+                    match = pattern.search(text)
+                    if match:
+                        start = max(0, match.start() - 60)
+                        problems.append((cell.get("id"), f"{what}: ...{text[start:match.end() + 60]}..."))
+    return problems
+
+
+def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "notebooks",
+    parser.add_argument("--out", type=Path, default=NOTEBOOKS,
                         help="folder for the .ipynb files (default: notebooks/)")
     parser.add_argument("--execute", action="store_true",
-                        help="run each notebook with LSTM_TUTORIALS_QUICK=1 and keep its outputs")
+                        help="run each notebook in full (default flags, TensorFlow, CPU) and keep its outputs")
+    parser.add_argument("--quick", action="store_true",
+                        help="with --execute: the quick budget (LSTM_TUTORIALS_QUICK=1), for trying the tool")
+    parser.add_argument("--only", default="",
+                        help="comma-separated script names (echo_full,lstm_shapes); default: every script")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell (default: 1800)")
     args = parser.parse_args(argv)
+    wanted = {name.strip().removesuffix(".py") for name in args.only.split(",") if name.strip()}
+    scripts = [s for s in SCRIPTS if not wanted or s.stem in wanted]
+    unknown = wanted - {s.stem for s in SCRIPTS}
+    if unknown:
+        parser.error(f"--only: no script named {', '.join(sorted(unknown))}")
     args.out.mkdir(parents=True, exist_ok=True)
-    for script in SCRIPTS:
+    started = time.perf_counter()
+    failed = []
+    for script in scripts:
         notebook = to_notebook(script)
+        target = args.out / f"{script.stem}.ipynb"
+        shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
         if args.execute:
             print(f"executing {script.name} ...", flush=True)
-            execute(notebook, cwd=args.out)
-        target = args.out / f"{script.stem}.ipynb"
+            began = time.perf_counter()
+            execute(notebook, timeout=args.timeout, quick=args.quick)
+            problems = output_problems(notebook)
+            for cell_id, what in problems:
+                print(f"  {cell_id}: {what}", file=sys.stderr)
+            if problems:
+                failed.append(script.name)
+            print(f"  {time.perf_counter() - began:.0f} s", flush=True)
         nbformat.write(notebook, target)
-        print(f"wrote {target.relative_to(ROOT) if target.is_relative_to(ROOT) else target}")
+        print(f"wrote {shown}", flush=True)
+    if args.execute:
+        print(f"{len(scripts)} notebooks in {time.perf_counter() - started:.0f} s")
+    if failed:
+        print(f"outputs to fix at their source in: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
 
 
 if __name__ == "__main__":
