@@ -1,20 +1,20 @@
-"""stateful_alphabet.py: the data, the models, the six experiments' outcomes, the whole-sequence
-demo (windows cap what a model learns; stateful chunks equal the whole sequence), determinism."""
+"""stateful_alphabet.py: the data, the models, the reset callback, the six experiments'
+outcomes against literal bars, the whole-sequence demo (windows cap what a model learns;
+stateful chunks equal the whole sequence), a saved model reloaded elsewhere, determinism."""
 
-import contextlib
-import io
-import runpy
-import sys
-from types import SimpleNamespace
+import json
+import re
 
 import numpy as np
 import pytest
 
 import keras
-from conftest import ROOT, run_main
+from common.data import TEST, TRAIN, make_rng
+from conftest import run_namespace
 
 SCRIPT = "stateful_alphabet.py"
-SMOKE_ARGS = ["--experiments", "naive,stateful,variable-length", "--epochs", "2", "--examples", "2"]
+SMOKE_ARGS = ["--experiments", "naive,stateful,variable-length", "--epochs", "2", "--examples", "2",
+              "--batch-size", "8", "--start", "C"]
 BAD_INPUTS = [
     (["--experiments", "lookup"], "argument --experiments"),
     (["--experiments", "naive,stateless"], "argument --experiments"),
@@ -26,72 +26,111 @@ BAD_INPUTS = [
     (["--start", "1"], "argument --start"),
     (["--start", ""], "argument --start"),
     (["--epochs", "-5"], "argument --epochs"),
+    (["--epochs", "1000000"], "argument --epochs"),  # every pass laid out: too big for memory
     (["--examples", "-1"], "argument --examples"),
     (["--save", "no/such/folder/m.keras"], "argument --save"),
     (["--no-such-flag"], "unrecognized arguments"),
 ]
 QUIET = ["--quiet", "--examples", "0"]
-TARGETS = ("window-steps", "stateful", "variable-length")
+
+# Every number in the script's prose (tests/test_claims.py checks these tables).
+CLAIMS = {  # results of the default run: paths into docs/stateful_alphabet.json
+    "100.00%": ("experiments.naive.accuracy", "experiments.window-steps.accuracy",
+                "experiments.batch-state.accuracy", "experiments.stateful.accuracy",
+                "whole_sequence.stateful_accuracy"),
+    "95.65%": "experiments.window-features.accuracy",
+    "99.40%": "experiments.variable-length.accuracy",
+    "50.00%": "whole_sequence.stateless_accuracy",
+}
+MEASURED = {}
+UNMEASURED = {
+    "84.00%": "published in the original tutorial (machinelearningmastery.com, 'Understanding "
+              "Stateful LSTM Recurrent Neural Networks in Python with Keras'): naive",
+    "84%": "the same published naive figure, rounded",
+    "86.96%": "published in the original tutorial: window-features",
+    "98.90%": "published in the original tutorial: variable-length",
+    "0.001": "the tutorial's learning rate: Adam's default in Keras",
+    "50%": "arithmetic: a stateless model fed 2 identical chunks gets at most 13 of 26 letters",
+}
+
+# The bars the lesson promises, literal (issue 19): the previous default run's accuracies
+# (TensorFlow, seed 7), and the lowest each recipe scored on seeds 1-5 and 7.
+DEFAULT_RUN = {"naive": 1.0, "window-features": 22 / 23, "window-steps": 1.0, "batch-state": 1.0,
+               "stateful": 1.0, "variable-length": 0.994}
+ANY_SEED = {"naive": 1.0, "window-features": 0.95, "window-steps": 1.0, "batch-state": 1.0,
+            "stateful": 1.0, "variable-length": 0.99}
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+# The lift test (tests/test_lessons.py): the Build and Train cells, pasted into a notebook
+# that holds only the data arrays and the configuration, build and train the models.
+LIFT_SECTIONS = ("Build the model", "Train")
+LIFT_ARGS = ("--experiments", "stateful,variable-length")
 
 
-def run_printing(*args):
-    """Run the script in this process; return (metrics, what it printed)."""
-    printed = io.StringIO()
-    with contextlib.redirect_stdout(printed):
-        metrics = run_main(SCRIPT, *args)
-    return metrics, printed.getvalue()
+def lifted(ns):
+    assert set(ns["models"]) == {"stateful", "variable-length"}
+    for name, history in ns["histories"].items():
+        assert np.isfinite(history.history["loss"]).all(), name
+    stateful = ns["models"]["stateful"].layers[-2]
+    assert stateful.stateful  # reset after its last alphabet: the state is zeros again
+    assert not np.any(keras.ops.convert_to_numpy(stateful.states[0]))
 
 
 @pytest.fixture(scope="module")
 def sa():
-    """The script's functions and tables, from its namespace after a tiny run."""
-    saved = sys.argv
-    sys.argv = [str(ROOT / SCRIPT), *QUIET, "--experiments", "naive", "--epochs", "1"]
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            namespace = runpy.run_path(str(ROOT / SCRIPT), run_name="__main__")
-    finally:
-        sys.argv = saved
-    return SimpleNamespace(**namespace)
+    """The script's namespace (functions, tables) after a tiny run."""
+    return run_namespace(SCRIPT, *QUIET, "--experiments", "naive", "--epochs", "1")
 
 
 def test_pairs_windows_and_their_two_shapes(sa):
-    x, y = sa.make_pairs(1)
+    x, y = sa["make_pairs"](1)
     assert x.shape == (25, 1) and list(y) == list(range(1, 26))
-    x3, y3 = sa.make_pairs(3)
+    x3, y3 = sa["make_pairs"](3)
     assert x3.shape == (23, 3) and list(x3[0]) == [0, 1, 2] and y3[0] == 3 and y3[-1] == 25
-    encoded = sa.encode(x3)
+    encoded = sa["encode"](x3)
     assert encoded.min() == pytest.approx(1 / 26) and encoded.max() < 1
-    assert sa.shape_input(encoded, "steps").shape == (23, 3, 1)
-    assert sa.shape_input(encoded, "features").shape == (23, 1, 3)
+    assert sa["shape_input"](encoded, "steps").shape == (23, 3, 1)
+    assert sa["shape_input"](encoded, "features").shape == (23, 1, 3)
 
 
 def test_variable_length_runs_are_consecutive_and_left_padded(sa):
-    runs, targets = sa.make_patterns(np.random.default_rng(0), 500)
-    lengths = {len(run) for run in runs}
-    assert lengths == {1, 2, 3, 4, 5}
+    runs, targets = sa["make_patterns"](np.random.default_rng(0), 500)
+    assert {len(run) for run in runs} == {1, 2, 3, 4, 5}
     for run, target in zip(runs, targets):
         assert run == list(range(run[0], run[0] + len(run))) and target == run[-1] + 1 <= 25
-    padded = sa.pad_patterns([[10], [0, 1, 2, 3, 4]])
+    padded = sa["pad_patterns"]([[10], [0, 1, 2, 3, 4]])
     assert padded.shape == (2, 5, 1)
     np.testing.assert_allclose(padded[0, :, 0], [0, 0, 0, 0, 11 / 26])
     np.testing.assert_allclose(padded[1, :, 0], np.arange(1, 6) / 26)
 
 
+def test_only_114_runs_exist_so_test_draws_repeat_training_runs(sa):
+    """Why the script says "test draws", not held-out questions: 1000 draws of 1..5 letters
+    hit nearly all of the 114 possible runs, in training and in the test alike."""
+    possible = {(start, length) for start in range(24) for length in range(1, 6)
+                if start + length <= 25}
+    assert len(possible) == 114
+    train, _ = sa["make_patterns"](make_rng(7, TRAIN), 1000)
+    test, _ = sa["make_patterns"](make_rng(7, TEST), 1000)
+    assert {(run[0], len(run)) for run in train} <= possible
+    assert {tuple(run) for run in test} <= {tuple(run) for run in train}  # seed 7: all seen
+
+
 def test_probe_inputs_hold_one_letter_padded_to_each_shape(sa):
     for name, shape in (("naive", (1, 1, 1)), ("window-steps", (1, 3, 1)),
                         ("window-features", (1, 1, 3)), ("variable-length", (1, 5, 1))):
-        probe = sa.probe_input(sa.EXPERIMENTS[name], "K")
+        probe = sa["probe_input"](sa["EXPERIMENTS"][name], "K")
         assert probe.shape == shape
         assert probe.ravel()[-1] == pytest.approx(11 / 26) and not probe.ravel()[:-1].any()
 
 
 def test_build_model_stateful_masking_and_every_step(sa):
-    stateful = sa.build_model(1, 1, 50, batch_size=1, stateful=True)
+    build_model = sa["build_model"]
+    stateful = build_model(1, 1, 50, batch_size=1, stateful=True)
     assert stateful.input_shape == (1, 1, 1) and stateful.output_shape == (1, 26)
-    chunks = sa.build_model(13, 1, 8, batch_size=1, stateful=True, every_step=True)
+    chunks = build_model(13, 1, 8, batch_size=1, stateful=True, every_step=True)
     assert chunks.output_shape == (1, 13, 26)
-    masked = sa.build_model(5, 1, 32, masking=True)
+    masked = build_model(5, 1, 32, masking=True)
     assert isinstance(masked.layers[1], keras.layers.Masking)
     # Masking: a lone letter padded to 5 steps reads like the same letter as 1 step. Nonzero
     # biases make the zeros move the state, so without the mask the answers would differ.
@@ -100,82 +139,136 @@ def test_build_model_stateful_masking_and_every_step(sa):
     one_step_in, unmasked_in = keras.Input(shape=(1, 1)), keras.Input(shape=(5, 1))
     one_step = keras.Model(one_step_in, dense(lstm(one_step_in)))
     unmasked = keras.Model(unmasked_in, dense(lstm(unmasked_in)))
-    k = sa.pad_patterns([[10]])
+    k = sa["pad_patterns"]([[10]])
     np.testing.assert_allclose(masked(k), one_step(k[:, -1:]), rtol=1e-5, atol=1e-6)
     assert not np.allclose(unmasked(k), one_step(k[:, -1:]), atol=1e-4)
 
 
+def test_reset_callback_zeroes_the_state_where_an_alphabet_ends(sa):
+    """The script's ResetAfterAlphabet on its own stateful model and steps_per_execution
+    (25 on TensorFlow and JAX, 1 on PyTorch): fit ends after whole alphabets, so the state is
+    zeros after a reset every alphabet, and not after 1 alphabet of a 2-alphabet period."""
+    model = sa["build_model"](1, 1, 8, batch_size=1, stateful=True)
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  steps_per_execution=sa["STEPS_PER_EXECUTION"])
+    x, y = sa["make_pairs"](1)
+    x = sa["shape_input"](sa["encode"](x), "steps")
+
+    def state():
+        return keras.ops.convert_to_numpy(model.layers[-2].states[0])
+
+    for alphabets, period, zeros in ((2, 25, True), (1, 50, False), (2, 50, True)):
+        order = np.tile(np.arange(25), alphabets)
+        model.fit(x[order], y[order], batch_size=1, epochs=1, shuffle=False, verbose=0,
+                  callbacks=[sa["ResetAfterAlphabet"](period)])
+        assert (not state().any()) == zeros, (alphabets, period, state())
+        sa["reset_states"](model)
+        assert not state().any()
+
+
 def test_parse_experiments_start_and_help_defaults_from_the_table(sa, capsys):
-    args = sa.parse(["--experiments", " stateful , naive", "--start", "c"])
+    args = sa["parse"](["--experiments", " stateful , naive", "--start", "c"])
     assert args.experiments == ["stateful", "naive"] and args.start == "C" and args.epochs is None
-    assert sa.parse([]).experiments == list(sa.EXPERIMENTS)
+    assert sa["parse"]([]).experiments == list(sa["EXPERIMENTS"])
     with pytest.raises(SystemExit):
-        sa.parse(["--help"])
+        sa["parse"](["--help"])
     shown = " ".join(capsys.readouterr().out.split())
-    for name, spec in sa.EXPERIMENTS.items():
+    for name, spec in sa["EXPERIMENTS"].items():
         assert f"{name}: {spec['epochs']}" in shown
-    assert f"whole-sequence: {sa.WHOLE_SEQUENCE['epochs']}" in shown
+    assert f"whole-sequence: {sa['WHOLE_SEQUENCE']['epochs']}" in shown
 
 
-def test_stateful_resets_once_per_alphabet_on_every_backend(sa):
-    """One alphabet is 25 batches; Keras calls batch callbacks once per compiled call."""
-    assert sa.STEPS_PER_EXECUTION == (1 if keras.backend.backend() == "torch" else 25)
-    assert (len(sa.ALPHABET) - 1) % sa.STEPS_PER_EXECUTION == 0
+def test_stateful_counts_where_a_lookup_table_looks_up():
+    """The lesson, quick (default test command): at the stateful recipe's own budget it
+    recites the alphabet from A and, from a cold K, answers B; the naive lookup table
+    answers L."""
+    metrics = run_namespace(SCRIPT, *QUIET, "--experiments", "naive,stateful",
+                            "--epochs", "100")["metrics"]
+    results = metrics["experiments"]
+    assert metrics["generated"] == ALPHABET
+    assert results["stateful"]["accuracy"] == 1.0 and results["stateful"]["probe"] == "B"
+    assert results["naive"]["probe"] == "L"
+
+
+def test_outputs_and_a_saved_model_that_reloads_anywhere(tmp_path, capsys):
+    """--metrics, --plot and --save: the saved stateful model loads with plain Keras in a
+    fresh process and predicts the 25 pairs, in order from a fresh state, as trained."""
+    from conftest import predict_in_fresh_process
+
+    paths = {flag: tmp_path / name for flag, name in
+             (("--metrics", "m.json"), ("--plot", "p.png"), ("--save", "m.keras"))}
+    ns = run_namespace(SCRIPT, *QUIET, "--experiments", "stateful", "--epochs", "2",
+                       *[str(part) for pair in paths.items() for part in pair])
+    metrics = json.loads(paths["--metrics"].read_text())
+    assert metrics["experiments"]["stateful"]["measured_on"] == "25 training pairs"
+    assert metrics["headline"].startswith("Next-letter accuracy")
+    assert not re.search(r"\d s\b|seconds", metrics["headline"])  # no times in the caption
+    assert paths["--plot"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    model, x = ns["models"]["stateful"], ns["data"]["stateful"]["x_test"]
+    ns["reset_states"](model)
+    expected = model.predict(x, batch_size=1, verbose=0)
+    np.testing.assert_allclose(predict_in_fresh_process(paths["--save"], x, batch_size=1),
+                               expected, atol=1e-5)
+
+
+def test_test_draws_are_spelled_in_letters_and_aligned(capsys):
+    run_namespace(SCRIPT, "--quiet", "--experiments", "variable-length", "--epochs", "1",
+                  "--examples", "3")
+    printed = capsys.readouterr().out
+    assert "different runs among the 1000 test draws" in printed
+    lines = printed.split("test draws (first 3):\n", 1)[1].splitlines()[:3]
+    assert all(line.startswith("Input ") and ("\u2611" in line or "\u2612" in line) for line in lines)
+    assert len({line.index("Expected") for line in lines}) == 1, lines  # inputs right-aligned
+    for line in lines:
+        run, expected = line.split()[1], line.split()[3]
+        assert run.isalpha() and expected == chr(ord(run[-1]) + 1), line
 
 
 @pytest.fixture(scope="module")
 def default_run():
-    return run_printing(*QUIET)
+    ns = run_namespace(SCRIPT, *QUIET)
+    return ns["metrics"]
 
 
-def test_default_run_reaches_the_targets_and_warns_of_nothing(default_run):
-    metrics, printed = default_run
-    results = metrics["experiments"]
-    assert list(results) == ["naive", "window-features", "window-steps", "batch-state",
-                             "stateful", "variable-length"]
-    for name, result in results.items():
-        assert result["accuracy"] >= result["expected_accuracy"], (name, result)
-    for name in TARGETS:
-        assert results[name]["accuracy"] >= 0.98, (name, results[name])
-    assert "WARNING" not in printed and "Settings: " in printed
-    assert metrics["generated"] == "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    assert metrics["backend"] == keras.backend.backend() and metrics["start"] == "K"
-    assert results["variable-length"]["measured_on"] == "1000 held-out runs"
+def test_default_run_reaches_the_bars(default_run):
+    results = default_run["experiments"]
+    assert list(results) == list(DEFAULT_RUN)
+    for name, bar in DEFAULT_RUN.items():
+        assert results[name]["accuracy"] >= bar - 1e-9, (name, results[name])
+    assert default_run["generated"] == ALPHABET
+    assert default_run["backend"] == keras.backend.backend() and default_run["start"] == "K"
+    assert results["variable-length"]["measured_on"] == "1000 test draws"
     assert results["naive"]["measured_on"] == "25 training pairs"
     seconds = sum(r["train_seconds"] for r in results.values())
-    whole = metrics["whole_sequence"]
+    whole = default_run["whole_sequence"]
     seconds += whole["stateless_train_seconds"] + whole["stateful_train_seconds"]
-    assert metrics["train_seconds"] == pytest.approx(seconds, abs=0.01)
+    assert default_run["train_seconds"] == pytest.approx(seconds, abs=0.01)
 
 
 def test_a_window_caps_what_is_learned_a_stateful_layer_sees_the_sequence_whole(default_run):
-    """Seed 002: 26 ticks fed as 2 chunks of 13. Stateless, chunk 2 looks like chunk 1 (at most
-    13 of 26 letters); stateful, the model counts to 26; its weights reading all 26 ticks at
-    once give the same probabilities as the chunks."""
-    whole = default_run[0]["whole_sequence"]
+    """26 ticks fed as 2 chunks of 13. Stateless, chunk 2 looks like chunk 1 (at most 13 of
+    26 letters); stateful, the model counts to 26; its weights reading all 26 ticks at once
+    give the same probabilities as the chunks."""
+    whole = default_run["whole_sequence"]
     assert whole["chunk"] == 13
     assert whole["stateless_accuracy"] <= 0.5
     assert whole["stateless_answer"][:13] == whole["stateless_answer"][13:]
     assert whole["stateful_accuracy"] == 1.0
-    assert whole["stateful_answer"] == whole["whole_answer"] == "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    assert whole["stateful_answer"] == whole["whole_answer"] == ALPHABET
     assert whole["max_difference_whole_vs_chunks"] < 1e-4  # float32 on a GPU meets it too
 
 
 def test_probe_lookup_tables_say_the_next_letter_stateful_does_not(default_run):
-    metrics = default_run[0]
-    results = metrics["experiments"]
+    results = default_run["experiments"]
     for name in ("naive", "batch-state", "variable-length"):
         assert results[name]["probe"] == "L", (name, results[name])
-    assert results["stateful"]["probe"] != "L"
-    assert metrics["cold_start"][0] == results["stateful"]["probe"]
-    assert len(metrics["cold_start"]) == 5
+    assert results["stateful"]["probe"] == "B"
+    assert default_run["cold_start"] == "BCDEF"
 
 
 def test_same_seed_same_results_alone_or_after_others(default_run):
-    alone = run_main(SCRIPT, *QUIET, "--experiments", "stateful")
-    for key in ("generated", "cold_start"):
-        assert alone[key] == default_run[0][key]
-    with_others = default_run[0]["experiments"]["stateful"]
+    alone = run_namespace(SCRIPT, *QUIET, "--experiments", "stateful")["metrics"]
+    with_others = default_run["experiments"]["stateful"]
     for key in ("accuracy", "mean_train_loss", "probe", "generated", "cold_start"):
         assert alone["experiments"]["stateful"][key] == with_others[key]
     assert list(alone["experiments"]) == ["stateful"]
@@ -186,42 +279,41 @@ def without_seconds(metrics):
             for name, result in metrics["experiments"].items()}
 
 
-def test_held_out_examples_are_spelled_in_letters_and_aligned():
-    """The variable-length runs print through the collection's one example printer."""
-    _, printed = run_printing("--quiet", "--experiments", "variable-length", "--epochs", "1",
-                              "--examples", "3")
-    lines = printed.split("held-out runs (first 3):\n", 1)[1].splitlines()[:3]
-    assert all(line.startswith("Input ") and ("\u2611" in line or "\u2612" in line) for line in lines)
-    assert len({line.index("Expected") for line in lines}) == 1, lines  # inputs right-aligned
-    for line in lines:
-        run, expected = line.split()[1], line.split()[3]
-        assert run.isalpha() and expected == chr(ord(run[-1]) + 1), line
-
-
 @pytest.mark.slow
-def test_same_seed_same_metrics_other_start_and_a_warning_when_short():
+def test_same_seed_same_metrics_other_start_and_a_warning_when_short(capsys):
     args = [*QUIET, "--experiments", "naive,window-features,batch-state", "--epochs", "60",
             "--start", "c"]
-    first, second = run_main(SCRIPT, *args), run_main(SCRIPT, *args)
+    first = run_namespace(SCRIPT, *args)["metrics"]
+    second = run_namespace(SCRIPT, *args)["metrics"]
     assert without_seconds(first) == without_seconds(second) and first["epochs"] == 60
     assert {k: v for k, v in first["whole_sequence"].items() if "seconds" not in k} == \
         {k: v for k, v in second["whole_sequence"].items() if "seconds" not in k}
-    other_seed = run_main(SCRIPT, *QUIET, "--experiments", "naive", "--epochs", "60", "--seed", "8")
+    other_seed = run_namespace(SCRIPT, *QUIET, "--experiments", "naive", "--epochs", "60",
+                               "--seed", "8")["metrics"]
     naive = first["experiments"]["naive"]
     assert naive["mean_train_loss"] != other_seed["experiments"]["naive"]["mean_train_loss"]
     assert "generated" not in first
-    short, printed = run_printing(*QUIET, "--experiments", "naive", "--epochs", "2", "--start", "c")
+    capsys.readouterr()
+    short = run_namespace(SCRIPT, *QUIET, "--experiments", "naive", "--epochs", "2",
+                          "--start", "c")["metrics"]
+    printed = capsys.readouterr().out
     assert short["experiments"]["naive"]["accuracy"] < 1
     assert "WARNING: naive scored" in printed and "raise --epochs (it ran 2 passes)" in printed
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_targets_on_other_seeds(seed):
-    metrics = run_main(SCRIPT, *QUIET, "--seed", str(seed))
-    for name, result in metrics["experiments"].items():
-        assert result["accuracy"] >= result["expected_accuracy"], (seed, name)
-    assert metrics["generated"] == "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    assert metrics["experiments"]["stateful"]["probe"] != "L"
+def test_bars_on_other_seeds(seed):
+    """The bars, and What we learned's seed facts: window-steps gets all 23 windows on every
+    seed; window-features misses one of 23 on seeds 2 and 4 and none on 1, 3 and 5."""
+    metrics = run_namespace(SCRIPT, *QUIET, "--seed", str(seed))["metrics"]
+    results = metrics["experiments"]
+    for name, bar in ANY_SEED.items():
+        assert results[name]["accuracy"] >= bar, (seed, name)
+    assert results["window-steps"]["accuracy"] == 1.0
+    assert results["window-features"]["accuracy"] == pytest.approx(
+        22 / 23 if seed in (2, 4) else 1.0)
+    assert metrics["generated"] == ALPHABET
+    assert results["stateful"]["probe"] != "L"
     whole = metrics["whole_sequence"]
     assert whole["stateless_accuracy"] <= 0.5 and whole["stateful_accuracy"] == 1.0
