@@ -4,10 +4,9 @@ Each tutorial script shows the model it teaches; the plumbing that every script 
 lives here, written once:
 
 - ``common.data``: random integer sequences, one-hot encoding, framing into windows.
-- ``common.evaluate``: held-out accuracy (per element, per sequence, per position) and
-  Expected/Predicted printing.
-- ``common.training``: seeding, fit verbosity, and callbacks that reset LSTM state and
-  record training curves.
+- ``common.series``: the real series (sunspots, CO2, a CSV column) for forecast_real_series.
+- ``common.training``: seeding and fit verbosity.
+- ``common.backend_fixes``: work-arounds for Keras bugs on one backend, applied on import.
 - ``common.cli``: the flags every script accepts, their validation, and the outputs
   (metrics JSON, plot, saved model).
 - ``common.plots``: the pictures ``--plot`` draws.

@@ -76,14 +76,6 @@ def non_negative_float(text: str) -> float:
     return value
 
 
-def fraction(text: str) -> float:
-    """argparse type: a finite number in (0, 1]."""
-    value = _finite(text)
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be greater than 0 and at most 1, got {text}")
-    return value
-
-
 def name_list(choices):
     """argparse type: a comma-separated list of names from ``choices``, each named once.
 
@@ -223,21 +215,6 @@ def parse_args(parser: argparse.ArgumentParser, argv=None, quick_defaults: dict 
     return parser.parse_args(argv)
 
 
-def apply_recipe(args, recipes: dict) -> None:
-    """Fill every flag left unset (``None``) from the chosen ``--recipe``'s settings."""
-    for name, value in recipes[args.recipe].items():
-        if getattr(args, name, None) is None:
-            setattr(args, name, value)
-
-
-def check_sequence_batches(parser, args, windows_per_sequence: int) -> None:
-    """A stateful recipe resets the state where a sequence ends, so its batches must not
-    straddle two sequences: the batch size must divide the windows of a sequence."""
-    if windows_per_sequence % args.batch_size:
-        parser.error(f"argument --batch-size: with --recipe {args.recipe} it must divide the "
-                     f"{windows_per_sequence} windows of a sequence, got {args.batch_size}")
-
-
 def atomic_write(path: Path, write) -> None:
     """Call ``write(temporary_path)``, then move the result to ``path``: a run that fails
     halfway never leaves a half-written file behind."""
@@ -321,23 +298,6 @@ def warn_outside_range(ranges: dict, args) -> bool:
               f"{'is' if len(outside) == 1 else 'are'} outside, so it may not reach its target "
               f"(it still runs)", flush=True)
     return bool(outside)
-
-
-def convergence_line(stop, seconds: float, hint: str) -> str:
-    """One line on how training ended, from a ``common.training.StopAtTarget`` callback:
-    the target reached (after how many epochs and seconds), missed (and what to change), or
-    a loss that became NaN."""
-    target = percent(stop.target) if stop.target <= 1 else f"{stop.target:g}"
-    name = stop.monitor.replace("val_", "validation ").replace("_", " ")
-    if stop.diverged:
-        return (f"ERROR: the loss became {stop.diverged_loss} in epoch {stop.epochs_run}, so "
-                f"training stopped and the model is not usable: {hint}")
-    if stop.reached:
-        return (f"Reached {target} {name} after {stop.epochs_run} epoch"
-                f"{'s' * (stop.epochs_run != 1)} ({seconds:.1f} s).")
-    best = percent(stop.best) if stop.target <= 1 else f"{stop.best:g}"
-    return (f"WARNING: did not reach {target} {name} in {stop.epochs_run} epochs (best {best}, "
-            f"{seconds:.1f} s): {hint}")
 
 
 def show_figure(figure) -> None:

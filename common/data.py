@@ -34,11 +34,6 @@ def one_hot_encode(values: np.ndarray, vocab: int, dtype: str = "float32") -> np
     return np.eye(vocab, dtype=dtype)[values]
 
 
-def one_hot_decode(encoded: np.ndarray) -> np.ndarray:
-    """Undo :func:`one_hot_encode` (or read a softmax output): the index of the largest value."""
-    return np.argmax(encoded, axis=-1)
-
-
 def frame_pandas(sequences: np.ndarray, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
     """Frame sequences into (input window, output window) pairs with pandas ``shift``.
 

@@ -83,14 +83,6 @@ def predict_in_fresh_process(path, x, batch_size=None):
     return outputs[0] if len(outputs) == 1 else outputs
 
 
-def run_main(script: str, *args: str) -> dict:
-    """Run ``python script args...`` in this process (faster than a subprocess: Keras is
-    imported once) and return the script's ``metrics``. A bad flag raises SystemExit(2)."""
-    from common.cli import run_script as run_in_process
-
-    return run_in_process(ROOT / script, [str(arg) for arg in args])
-
-
 @pytest.fixture
 def run():
     return run_script

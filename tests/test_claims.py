@@ -143,3 +143,24 @@ def test_the_number_finder_finds_what_prose_quotes():
 
 def prose_of(text: str) -> str:
     return re.sub(r"`[^`\n]*`", " ", text)
+
+
+# The README quotes no result of a run: the gallery captions and the speed-up sentence
+# between their markers are written by tools (tools/make_gallery.py, benchmarks/run.py).
+README_UNMEASURED = {
+    "99.5%": "echo_full's and echo_partial's validation target",
+    "99%": "reverse_bidirectional's and seq2seq_teacher_forcing's target",
+    "0.1": "forecast_feedback's noise level that sets the floor (arithmetic: noise adds in quadrature)",
+    "3.10": "a Python version", "3.13": "a Python version",
+}
+
+
+def test_the_readme_quotes_only_what_tools_write():
+    text = (ROOT / "README.md").read_text()
+    text = re.sub(r"<!-- (gallery|speedup): begin -->.*?<!-- \1: end -->", " ", text, flags=re.S)
+    text = re.sub(r"`[^`\n]*`", " ", re.sub(r"```.*?```", " ", text, flags=re.S))
+    found = numbers(text)
+    assert found == set(README_UNMEASURED), (
+        f"README numbers not in README_UNMEASURED: {sorted(found - set(README_UNMEASURED))}; "
+        f"listed but gone: {sorted(set(README_UNMEASURED) - found)}")
+    assert not SECONDS.findall(text), SECONDS.findall(text)

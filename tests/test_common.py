@@ -8,7 +8,7 @@ import pytest
 
 import common  # noqa: F401  (quiets TensorFlow before Keras loads)
 import keras
-from common import cli, data, evaluate, plots, training
+from common import cli, data, plots, training
 
 
 def test_streams_are_reproducible_and_independent():
@@ -18,14 +18,6 @@ def test_streams_are_reproducible_and_independent():
     assert a.shape == (4, 25) and a.min() >= 0 and a.max() < 100
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
-
-
-def test_one_hot_round_trip_any_shape():
-    values = np.array([[0, 3, 9], [9, 1, 2]])
-    encoded = data.one_hot_encode(values, 10)
-    assert encoded.shape == (2, 3, 10) and encoded.dtype == np.float32
-    assert encoded.sum() == values.size and encoded[0, 1, 3] == 1
-    np.testing.assert_array_equal(data.one_hot_decode(encoded), values)
 
 
 def test_one_hot_rejects_values_outside_vocab():
@@ -57,35 +49,6 @@ def test_windows_never_cross_sequences():
     np.testing.assert_array_equal(x, [[1, 2], [2, 3], [7, 8], [8, 9]])
 
 
-def test_accuracy_report():
-    truth = np.array([[1, 2, 3], [4, 5, 6]])
-    guess = np.array([[1, 2, 3], [4, 0, 6]])
-    report = evaluate.sequence_accuracy_report(truth, guess)
-    assert report["element_accuracy"] == pytest.approx(5 / 6)
-    assert report["sequence_accuracy"] == 0.5
-    assert report["per_position_accuracy"] == [1.0, 0.5, 1.0]
-    with pytest.raises(ValueError, match="shapes differ"):
-        evaluate.sequence_accuracy_report(truth, guess[:, :2])
-
-
-def test_format_examples_marks_right_and_wrong():
-    text = evaluate.format_examples([[1, 2], [3, 4]], [[1, 2], [3, 5]], 5, inputs=[[9, 9], [8, 8]])
-    lines = text.splitlines()
-    assert lines == ["Input [9, 9]  Expected [1, 2]  \u2611 Predicted [1, 2]",
-                     "Input [8, 8]  Expected [3, 4]  \u2612 Predicted [3, 5]"]
-
-
-def test_format_examples_spells_and_aligns_inputs():
-    """One printer for every script: stateful_alphabet's letters go through ``spell``, and
-    inputs of different lengths are right-aligned."""
-    def letters(values):
-        return "".join("ABCDEFGHIJ"[i] for i in np.atleast_1d(values))
-
-    text = evaluate.format_examples([3, 9], [3, 8], 2, inputs=[[0, 1, 2], [8]], spell=letters)
-    assert text.splitlines() == ["Input ABC  Expected D  \u2611 Predicted D",
-                                 "Input   I  Expected J  \u2612 Predicted I"]
-
-
 @pytest.mark.parametrize("parse,text,message", [
     (cli.positive_int, "0", "at least 1"),
     (cli.positive_int, "-3", "at least 1"),
@@ -97,8 +60,6 @@ def test_format_examples_spells_and_aligns_inputs():
     (cli.positive_float, "nan", "finite"),
     (cli.non_negative_float, "-1", "at least 0"),
     (cli.non_negative_float, "-inf", "finite"),
-    (cli.fraction, "0", "greater than 0"),
-    (cli.fraction, "1.5", "at most 1"),
     (cli.int_at_least(0, cli.MAX_SEED), "4294967296", "at most 4294967295"),
     (cli.name_list(("a", "b")), "a,c", "unknown name 'c'"),
     (cli.name_list(("a", "b")), "a,a", "named twice"),
@@ -110,14 +71,6 @@ def test_format_examples_spells_and_aligns_inputs():
 def test_argument_types_reject(parse, text, message):
     with pytest.raises(argparse.ArgumentTypeError, match=message):
         parse(text)
-
-
-def test_argument_types_accept(tmp_path):
-    assert cli.positive_int("3") == 3 and cli.positive_float("0.5") == 0.5
-    assert cli.fraction("1") == 1.0 and cli.non_negative_float("0") == 0.0
-    assert cli.name_list(("a", "b", "c"))(" c, a ") == ["c", "a"]
-    assert cli.int_at_least(0, cli.MAX_SEED)("4294967295") == 2**32 - 1
-    assert cli.output_path(".png")(str(tmp_path / "p.png")) == tmp_path / "p.png"
 
 
 def test_parse_args_quick_defaults_yield_to_explicit_flags(monkeypatch):
@@ -199,68 +152,10 @@ def _fit_to_target(monitor, target, epochs=40, poison=False):
     return stop, history
 
 
-def test_stop_at_target_stops_when_reached_and_reports_it():
-    stop, history = _fit_to_target("val_accuracy", 0.9)
-    assert stop.reached and stop.epochs_run == len(history.history["loss"]) < 40
-    assert history.history["val_accuracy"][-1] >= 0.9 > max(history.history["val_accuracy"][:-1] or [0])
-    assert cli.convergence_line(stop, 1.23, "raise --epochs").startswith(
-        f"Reached 90.00% validation accuracy after {stop.epochs_run} epochs (1.2 s)")
-
-
-def test_stop_at_target_warns_when_missed_and_stops_on_nan():
-    stop, history = _fit_to_target("val_accuracy", 1.01, epochs=3)
-    assert not stop.reached and stop.epochs_run == 3 and 0 <= stop.best <= 1
-    assert "did not reach" in cli.convergence_line(stop, 1.0, "raise --epochs")
-    assert "raise --epochs" in cli.convergence_line(stop, 1.0, "raise --epochs")
-    stop, history = _fit_to_target("val_accuracy", 0.9, poison=True)
-    assert stop.diverged and not stop.reached and stop.epochs_run == 1
-    assert "the loss became" in cli.convergence_line(stop, 1.0, "lower --learning-rate")
-
-
-def test_sequence_accuracy_counts_whole_sequences():
-    y_true = np.array([[1, 0], [1, 1], [0, 0]])
-    probabilities = keras.utils.to_categorical(np.array([[1, 0], [1, 0], [0, 0]]), 2)
-    value = keras.ops.convert_to_numpy(training.sequence_accuracy(y_true, probabilities))
-    np.testing.assert_array_equal(value, [[1, 1], [0, 0], [1, 1]])  # each sample's, per step
-
-
-def test_a_model_compiled_with_sequence_accuracy_saves_and_loads(tmp_path):
-    inputs = keras.Input(shape=(2, 3))
-    model = keras.Model(inputs, keras.layers.Dense(4, activation="softmax")(inputs))
-    model.compile(loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy", training.sequence_accuracy])
-    model.fit(np.zeros((4, 2, 3)), np.zeros((4, 2)), verbose=0)
-    cli.atomic_write(tmp_path / "m.keras", cli.save_model(model))
-    assert isinstance(keras.saving.load_model(tmp_path / "m.keras"), keras.Model)
-
-
 def test_run_script_returns_metrics_and_passes_flags(tmp_path):
     script = tmp_path / "tiny.py"
     script.write_text("import sys\nmetrics = {'argv': sys.argv[1:]}\n")
     assert cli.run_script(script, ["--a", 1]) == {"argv": ["--a", "1"]}
-
-
-def test_timer_measures_the_block():
-    with training.Timer() as timer:
-        sum(range(1000))
-    assert 0 < timer.seconds < 5
-
-
-def test_training_curve_undoes_running_means():
-    curve = training.TrainingCurve(names=("loss",))
-    curve.on_epoch_begin(0)
-    for batch, running_mean in enumerate([4.0, 3.0, 2.0]):  # batch losses 4, 2, 0
-        curve.on_train_batch_end(batch, {"loss": running_mean})
-    np.testing.assert_allclose(curve.history["loss"], [4.0, 2.0, 0.0])
-
-
-def test_training_curve_weighs_a_short_last_batch():
-    # 10 samples in batches of 4, 4, 2 with losses 1, 1, 4: running means 1, 1, 1.6.
-    curve = training.TrainingCurve(names=("loss",), samples=10, batch_size=4)
-    curve.on_epoch_begin(0)
-    for batch, running_mean in enumerate([1.0, 1.0, 1.6]):
-        curve.on_train_batch_end(batch, {"loss": running_mean})
-    np.testing.assert_allclose(curve.history["loss"], [1.0, 1.0, 4.0])
 
 
 def _stateful_lstm(batch):
@@ -355,3 +250,19 @@ def test_predict_carries_state_and_resets_every_n_batches():
     last = model.predict(steps[:3], batch_size=1, verbose=0)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model.layers[1].states[0].value)[0],
                                last[-1], atol=1e-5)
+
+
+def test_one_hot_any_shape():
+    values = np.array([[0, 3, 9], [9, 1, 2]])
+    encoded = data.one_hot_encode(values, 10)
+    assert encoded.shape == (2, 3, 10) and encoded.dtype == np.float32
+    assert encoded.sum() == values.size and encoded[0, 1, 3] == 1
+    np.testing.assert_array_equal(encoded.argmax(-1), values)
+
+
+def test_argument_types_accept(tmp_path):
+    assert cli.positive_int("3") == 3 and cli.positive_float("0.5") == 0.5
+    assert cli.non_negative_float("0") == 0.0
+    assert cli.name_list(("a", "b", "c"))(" c, a ") == ["c", "a"]
+    assert cli.int_at_least(0, cli.MAX_SEED)("4294967295") == 2**32 - 1
+    assert cli.output_path(".png")(str(tmp_path / "p.png")) == tmp_path / "p.png"
