@@ -347,9 +347,10 @@ for i in range(min(args.examples, len(x_test))):
     for kind, predicted in predictions.items():
         mark = "\u2611" if np.array_equal(predicted[i], y_test[i]) else "\u2612"  # ☑ ☒
         print(f"  {kind:<7} {mark} Predicted {predicted[i].tolist()}")
-print(f"\nreverse_bidirectional ({keras.backend.backend()}): test accuracy per output position "
-      f"({TEST_SEQUENCES} new sequences; {args.data} data, batch {args.batch_size}, up to "
-      f"{args.epochs} epochs; training {sum(seconds.values()):.1f} s in all)")
+title = (f"reverse_bidirectional ({keras.backend.backend()}): test accuracy per output position "
+         f"({TEST_SEQUENCES} new sequences; {args.data} data, batch {args.batch_size}, up to "
+         f"{args.epochs} epochs; training {sum(seconds.values()):.1f} s in all)")
+print(f"\n{title}\n{'-' * len(title)}")
 print(accuracy_table(results, args.length, args.vocab))
 headline = f"reversing {args.length} integers, worst position: " + ", ".join(
     f"{kind} {min(scores['per_position_accuracy']):.2%}" for kind, scores in results.items())

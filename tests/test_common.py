@@ -134,24 +134,6 @@ def test_warn_outside_range(capsys):
     assert "--window 12 is outside" in out and "it still runs" in out
 
 
-def _fit_to_target(monitor, target, epochs=40, poison=False):
-    """A tiny model fitted with StopAtTarget; returns (callback, history). ``poison`` puts
-    an infinite input in the data, so the loss becomes NaN."""
-    training.seed_everything(1)
-    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
-    if poison:
-        x[5, 0] = np.inf
-    y = (x.sum(axis=1) > 0).astype("int32")
-    inputs = keras.Input(shape=(3,))
-    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
-    model.compile(optimizer=keras.optimizers.SGD(0.05), metrics=["accuracy"],
-                  loss="sparse_categorical_crossentropy")
-    stop = training.StopAtTarget(monitor, target)
-    history = model.fit(x, y, epochs=epochs, batch_size=16, validation_data=(x, y), verbose=0,
-                        callbacks=[stop])
-    return stop, history
-
-
 def test_run_script_returns_metrics_and_passes_flags(tmp_path):
     script = tmp_path / "tiny.py"
     script.write_text("import sys\nmetrics = {'argv': sys.argv[1:]}\n")

@@ -6,7 +6,17 @@ import pytest
 
 import common  # noqa: F401  (quiets TensorFlow before Keras loads)
 import keras
-from common.training import reset_model_state, stateful_layers
+
+
+def stateful_layers(model):
+    """Keras 3's replacement for Keras 2's model.reset_states(): the stateful layers, each
+    with its own reset_state()."""
+    return [layer for layer in model.layers if getattr(layer, "stateful", False)]
+
+
+def reset_model_state(model):
+    for layer in stateful_layers(model):
+        layer.reset_state()
 
 
 def _stateful(batch, steps=3, units=4):
