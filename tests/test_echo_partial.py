@@ -103,10 +103,12 @@ def test_the_fast_recipe_grows_with_the_shape(quick):
 
 @pytest.fixture(scope="module")
 def default():
-    """The default run (fast recipe, 5 -> 2, seed 7): its metrics."""
+    """The default run (fast recipe, 5 -> 2, seed 7): its metrics. The tests that use it are
+    slow-marked (a convergence check, half a minute)."""
     return run_namespace("echo_partial.py", *QUIET)["metrics"]
 
 
+@pytest.mark.slow
 def test_default_recipe_reaches_target(default):
     assert default["recipe"] == "fast" and default["backend"] == keras.backend.backend()
     assert (default["n_in"], default["n_out"]) == (5, 2)
@@ -138,6 +140,7 @@ def test_same_seed_same_results_other_seed_other_run(default_runs):
     assert first["train_loss"] != other["train_loss"]
 
 
+@pytest.mark.slow
 def test_the_tutorial_state_does_nothing(default):
     """With batch 21 and a reset after every batch, the stateful tutorial model trains to the
     same weights as a stateless one; carrying the state between sequences does change them,
@@ -165,6 +168,7 @@ def test_the_tutorial_model_starts_every_batch_from_a_zero_state():
     assert np.abs(carried[21:] - reset_every_batch[21:]).max() > 1e-4
 
 
+@pytest.mark.slow
 def test_tutorial_recipe_runs_stateful():
     """300 of the tutorial's 5000 sequences (the whole recipe is the MEASURED run): it trains
     the tutorial's model well above chance."""

@@ -223,9 +223,17 @@ def test_related_numbers_let_the_forward_lstm_reverse():
 
 @pytest.fixture(scope="module")
 def lessons():
+    """The two lessons from the source questions (a minute of training): slow-marked."""
     return run_namespace(SCRIPT, *QUIET, *LESSONS_ARGS)
 
 
+@pytest.fixture(scope="module")
+def ns():
+    """The script's functions, from a run that trains one small model for one epoch."""
+    return run_namespace(SCRIPT, *QUIET, "--models", "dense", "--epochs", "1", "--samples", "256")
+
+
+@pytest.mark.slow
 def test_per_step_model_plateaus_at_the_floor(lessons):
     """Seed 004: with the question's labels, 1 step trains to ~0 loss and 2 steps plateau at
     the best a per-step model can do; fixing the labels, or a Bidirectional LSTM, fixes it."""
@@ -243,19 +251,20 @@ def test_per_step_model_plateaus_at_the_floor(lessons):
     assert runs["bilstm, 2 steps"]["accuracy"] > 0.7516 + 0.15
 
 
-def test_per_step_floor_formula_matches_a_simulation(lessons):
+def test_per_step_floor_formula_matches_a_simulation(ns):
     """The floor is the entropy of what each input's target can be; check it by counting."""
     rng = np.random.default_rng(0)
-    x, y = lessons["question_data"](rng, 200_000, 2, 100)
+    x, y = ns["question_data"](rng, 200_000, 2, 100)
     below = (x.sum(-1) + 50) > 50  # each step's own class
     # Best per-step guess: P(target = 1 | own class), pooled over both steps.
     q = np.array([y[below == c].mean() for c in (False, True)])
     share = np.array([(~below).mean(), below.mean()])
     entropy = -(q * np.log(q) + (1 - q) * np.log(1 - q))
-    floor, _, _ = lessons["per_step_floors"](2, 100)
+    floor, _, _ = ns["per_step_floors"](2, 100)
     assert (share * entropy).sum() == pytest.approx(floor, abs=5e-3)
 
 
+@pytest.mark.slow
 def test_stateful_windows_are_not_continuations(lessons):
     """Seed 000: the question's overlapping windows, fed in stateful batches of 16, never
     continue each other, and the carried state does not help the first positions."""
@@ -269,22 +278,22 @@ def test_stateful_windows_are_not_continuations(lessons):
 
 
 @pytest.mark.parametrize("kind", ["dense", "lstm", "bilstm", "encdec"])
-def test_build_model_shapes(kind, lessons):
-    model = lessons["build_model"](kind, length=6, vocab=12, units=8)
+def test_build_model_shapes(kind, ns):
+    model = ns["build_model"](kind, length=6, vocab=12, units=8)
     assert model.input_shape == (None, 6, 12) and model.output_shape == (None, 6, 12)
     probabilities = keras.ops.convert_to_numpy(model(np.zeros((3, 6, 12), "float32")))
     np.testing.assert_allclose(probabilities.sum(-1), 1, rtol=1e-5)
 
 
-def test_build_model_details(lessons):
-    bilstm = lessons["build_model"]("bilstm", 5, 10, 16)
+def test_build_model_details(ns):
+    bilstm = ns["build_model"]("bilstm", 5, 10, 16)
     assert bilstm.layers[1].output.shape == (None, 5, 32)  # both directions, side by side
     with pytest.raises(ValueError, match="unknown kind"):
-        lessons["build_model"]("gru", 5, 10, 16)
+        ns["build_model"]("gru", 5, 10, 16)
 
 
-def test_make_reversal_data(lessons):
-    make = lessons["make_reversal_data"]
+def test_make_reversal_data(ns):
+    make = ns["make_reversal_data"]
     x, y, ints = make(np.random.default_rng(0), 4, 6, 9)
     assert x.shape == (4, 6, 9) and y.shape == (4, 6)
     np.testing.assert_array_equal(x.argmax(-1), ints)
@@ -294,16 +303,16 @@ def test_make_reversal_data(lessons):
     np.testing.assert_array_equal(y, ints[:, ::-1])
 
 
-def test_budget_grows_with_the_shape(lessons):
-    budget = lessons["budget"]
+def test_budget_grows_with_the_shape(ns):
+    budget = ns["budget"]
     assert budget(3, 5) == (2460, 12) and budget(5, 10) == (8200, 20) and budget(8, 20) == (26240, 32)
     assert budget(5, 10, "encdec") == (32800, 20)
 
 
-def test_stop_at_worst_position_logs_and_stops(lessons):
+def test_stop_at_worst_position_logs_and_stops(ns):
     """The callback logs the worst position's validation accuracy and stops at the target,
     here on a model whose predictions are fixed: right everywhere but one position."""
-    stop_class = lessons["StopAtWorstPosition"]
+    stop_class = ns["StopAtWorstPosition"]
     y_val = np.array([[0, 1, 2], [2, 1, 0]])
     inputs = keras.Input(shape=(3, 3))
     model = keras.Model(inputs, keras.layers.Identity()(inputs))  # predicts its input

@@ -162,14 +162,10 @@ def flags_of(script) -> dict:
             and "--help" not in action.option_strings}
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_help_names_every_flag_with_its_default(script):
-    """``python SCRIPT --help`` works, as a user types it, and lists each flag with its
-    default; every help string formats (argparse expands %-codes in them)."""
-    result = run_script(script, "--help")
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert "Traceback" not in result.stderr
-    text = " ".join(result.stdout.split())
+def assert_help_names_every_flag(script, text):
+    """``--help``'s text lists each flag with its default; every help string formats
+    (argparse expands %-codes in them)."""
+    text = " ".join(text.split())
     assert text.startswith(f"usage: {script}")
     parser = parser_of(script)
     formatter = parser._get_formatter()
@@ -180,6 +176,26 @@ def test_help_names_every_flag_with_its_default(script):
         assert expanded in text, f"{flag}'s help is not shown as written: {expanded!r}"
         if action.default not in (None, False, argparse.SUPPRESS) and action.help:
             assert "(default: " in expanded, f"--help shows no default for {flag}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help_names_every_flag_with_its_default(script):
+    assert_help_names_every_flag(script, parser_of(script).format_help())
+
+
+# Each subprocess spends most of its time importing Keras: the README's command runs one
+# script from the shell, the slow step all of them.
+FROM_THE_SHELL = [script if script == "echo_full.py" else pytest.param(script, marks=pytest.mark.slow)
+                  for script in SCRIPTS]
+
+
+@pytest.mark.parametrize("script", FROM_THE_SHELL)
+def test_help_from_the_shell(script):
+    """``python SCRIPT --help`` works as a user types it."""
+    result = run_script(script, "--help")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert_help_names_every_flag(script, result.stdout)
 
 
 SHARED_FLAGS_EXERCISED = {"--metrics", "--plot", "--save"}  # test_quick_run_writes_every_output
@@ -208,7 +224,8 @@ def test_every_flag_is_exercised_with_a_valid_value(script):
                        f"tests/test_{script[:-3]}.py outside BAD_INPUTS, or in Try next): {never}")
 
 
-@pytest.mark.parametrize("flag", ["--plot", "--metrics", "--save"])
+@pytest.mark.parametrize("flag", ["--plot", pytest.param("--metrics", marks=pytest.mark.slow),
+                                  pytest.param("--save", marks=pytest.mark.slow)])
 def test_an_output_path_that_cannot_be_written_stops_before_training(flag, tmp_path):
     """A folder that exists but cannot take a file (/proc) is refused at parse time, with one
     error line and exit 2, before any training time is spent."""
@@ -223,6 +240,7 @@ def test_an_output_path_that_cannot_be_written_stops_before_training(flag, tmp_p
 TRY_NEXT = [(script, args) for script in SCRIPTS for args in try_next_commands(script)]
 
 
+@pytest.mark.slow  # a run per "Try next" line, up to a minute each
 @pytest.mark.parametrize("script,args", TRY_NEXT, ids=[f"{s[:-3]}:{' '.join(a)}" for s, a in TRY_NEXT])
 def test_try_next_commands_run(script, args, monkeypatch):
     """Every command a script suggests under "Try next" runs (with the quick budget)."""
@@ -283,7 +301,7 @@ def test_bad_input_exits_2_with_one_error_line(script, args, text, tmp_path, cap
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("script", SCRIPTS)
+@pytest.mark.parametrize("script", FROM_THE_SHELL)
 def test_bad_input_from_the_shell_has_no_traceback(script, tmp_path):
     args, text = bad_inputs(script)[0]
     result = run_script(script, *args, *_output_flags(tmp_path, args))
