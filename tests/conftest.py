@@ -83,6 +83,16 @@ def predict_in_fresh_process(path, x, batch_size=None):
     return outputs[0] if len(outputs) == 1 else outputs
 
 
+@pytest.fixture(autouse=True)
+def _environment_unchanged():
+    """No test leaves KERAS_BACKEND changed: every later subprocess (a script run, a model
+    reloaded in a fresh process) of this worker would silently run on another backend."""
+    before = os.environ.get("KERAS_BACKEND")
+    yield
+    after = os.environ.get("KERAS_BACKEND")
+    assert after == before, f"the test changed KERAS_BACKEND from {before!r} to {after!r}"
+
+
 @pytest.fixture
 def run():
     return run_script

@@ -31,7 +31,11 @@ def choose(monkeypatch, tmp_path, capsys):
     def run(installed, env=None, config=None):
         monkeypatch.setattr(common, "backend_installed", lambda backend: backend in installed)
         monkeypatch.setenv("KERAS_HOME", str(tmp_path))
-        monkeypatch.delenv("KERAS_BACKEND", raising=False)
+        # choose_backend() may set KERAS_BACKEND itself: set it here first, so monkeypatch
+        # restores it after the test (a variable it only deleted, it would leave set, and
+        # this worker's later subprocesses would run on the backend chosen here).
+        monkeypatch.setenv("KERAS_BACKEND", "")
+        monkeypatch.delenv("KERAS_BACKEND")
         if env is not None:
             monkeypatch.setenv("KERAS_BACKEND", env)
         (tmp_path / "keras.json").unlink(missing_ok=True)
