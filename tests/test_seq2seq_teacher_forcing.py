@@ -37,13 +37,12 @@ QUICK_BAR = 0.95  # the quick configuration below, at --length 4
 # another run, or a setting.
 RV, TF = "designs.repeat_vector.", "designs.teacher_forcing."
 CLAIMS = {
-    "99.65%": RV + "4.inference_accuracy",
-    "99.90%": TF + "4.inference_accuracy",
-    "99.60%": (TF + "12.inference_accuracy", TF + "12.teacher_forced_accuracy"),
+    "99.60%": (RV + "3.inference_accuracy", TF + "12.inference_accuracy",
+               TF + "12.teacher_forced_accuracy"),
+    "99.95%": (TF + "3.inference_accuracy", TF + "12.teacher_forced_element_accuracy"),
     "79.10%": RV + "12.inference_accuracy",
     "96.85%": RV + "12.inference_element_accuracy",
     "99.89%": TF + "12.inference_element_accuracy",
-    "99.95%": TF + "12.teacher_forced_element_accuracy",
 }
 MEASURED = {}
 UNMEASURED = {"99%": "the target the issue sets for teacher forcing with real inference"}
@@ -143,15 +142,19 @@ def test_saved_model_reloads_and_predicts_the_same_anywhere(quick):
 
 @pytest.fixture(scope="module")
 def default_run():
-    idle = os.getloadavg()[0] < 1.5  # nothing else running: the time bar can be checked
-    return {**run_namespace(SCRIPT, *QUIET)["metrics"], "idle": idle}
+    # The time bar can be checked only when nothing else ran beside the run: the machine was
+    # idle before it (1-minute load average), and after it the load is this run's own (its
+    # two threads), not another test's as well.
+    before = os.getloadavg()[0]
+    metrics = run_namespace(SCRIPT, *QUIET)["metrics"]
+    return {**metrics, "idle": before < 1.5 and os.getloadavg()[0] < 2.5}
 
 
 def test_default_run_clears_its_bars(default_run):
     metrics = default_run
-    assert metrics["length"] == 12 and metrics["lengths"] == [4, 12]
+    assert metrics["length"] == 12 and metrics["lengths"] == [3, 12]
     for design in ("repeat_vector", "teacher_forcing"):
-        for length in ("4", "12"):
+        for length in ("3", "12"):
             result = metrics["designs"][design][length]
             assert {"teacher_forced_accuracy", "inference_accuracy"} <= result.keys()
     teacher = metrics["designs"]["teacher_forcing"]
@@ -159,7 +162,7 @@ def test_default_run_clears_its_bars(default_run):
     assert metrics["reached_target"] and metrics["inference_check"]["same_tokens"]
     # Where RepeatVector gives out within the same budget, teacher forcing still works.
     repeat_vector = metrics["designs"]["repeat_vector"]
-    assert repeat_vector["4"]["inference_accuracy"] >= TARGET
+    assert repeat_vector["3"]["inference_accuracy"] >= TARGET
     assert repeat_vector["12"]["inference_accuracy"] < 0.9
     # "stopped before its budget of passes ran out; RepeatVector spent the whole budget"
     assert teacher["12"]["epochs_run"] < metrics["epochs"] == repeat_vector["12"]["epochs_run"]
