@@ -83,6 +83,12 @@ def predict_in_fresh_process(path, x, batch_size=None):
     return outputs[0] if len(outputs) == 1 else outputs
 
 
+def slow_except(items, quick):
+    """Parameters for a costly test: those in ``quick`` run in the README's command, the
+    others are slow-marked (CI's slow step runs them)."""
+    return [item if item in quick else pytest.param(item, marks=pytest.mark.slow) for item in items]
+
+
 @pytest.fixture(autouse=True)
 def _environment_unchanged():
     """No test leaves KERAS_BACKEND changed: every later subprocess (a script run, a model

@@ -15,7 +15,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_namespace
+from conftest import ROOT, run_namespace, slow_except
 from test_scripts import SCRIPTS, script_tests, trains
 
 MOST_NAMES_FROM_COMMON = 12
@@ -159,9 +159,7 @@ def test_every_training_script_has_a_lift_test():
 LIFTED_QUICKLY = {"echo_full.py"}
 
 
-@pytest.mark.parametrize("script", [
-    script if script in LIFTED_QUICKLY else pytest.param(script, marks=pytest.mark.slow)
-    for script in LIFTED])
+@pytest.mark.parametrize("script", slow_except(LIFTED, LIFTED_QUICKLY))
 def test_lesson_cells_run_in_a_fresh_namespace(script, monkeypatch):
     """Run the script (quick budget), keep only its data arrays and configuration values,
     then run its Build and Train cells, as pasted into a new notebook, with only Keras and

@@ -17,7 +17,7 @@ import sys
 import nbformat
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, slow_except
 
 sys.path.insert(0, str(ROOT / "tools"))
 import make_notebooks  # noqa: E402
@@ -39,9 +39,7 @@ def helpers_cell(notebook):
 RUN_QUICKLY = {"echo_full.py", "lstm_shapes.py"}
 
 
-@pytest.mark.parametrize("script", [
-    script if script in RUN_QUICKLY else pytest.param(script, marks=pytest.mark.slow)
-    for script in SCRIPTS])
+@pytest.mark.parametrize("script", slow_except(SCRIPTS, RUN_QUICKLY))
 def test_notebook_runs_alone_and_shows_each_section(script, tmp_path):
     path = tmp_path / script.replace(".py", ".ipynb")
     nbformat.write(make_notebooks.to_notebook(ROOT / script), path)

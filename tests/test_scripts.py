@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ROOT, run_namespace, run_script
+from conftest import ROOT, run_namespace, run_script, slow_except
 
 SCRIPTS = sorted(path.name for path in ROOT.glob("*.py"))
 METRIC_KEYS = {"script", "backend", "seed"}
@@ -185,8 +185,7 @@ def test_help_names_every_flag_with_its_default(script):
 
 # Each subprocess spends most of its time importing Keras: the README's command runs one
 # script from the shell, the slow step all of them.
-FROM_THE_SHELL = [script if script == "echo_full.py" else pytest.param(script, marks=pytest.mark.slow)
-                  for script in SCRIPTS]
+FROM_THE_SHELL = slow_except(SCRIPTS, {"echo_full.py"})
 
 
 @pytest.mark.parametrize("script", FROM_THE_SHELL)
@@ -224,8 +223,7 @@ def test_every_flag_is_exercised_with_a_valid_value(script):
                        f"tests/test_{script[:-3]}.py outside BAD_INPUTS, or in Try next): {never}")
 
 
-@pytest.mark.parametrize("flag", ["--plot", pytest.param("--metrics", marks=pytest.mark.slow),
-                                  pytest.param("--save", marks=pytest.mark.slow)])
+@pytest.mark.parametrize("flag", slow_except(["--plot", "--metrics", "--save"], {"--plot"}))
 def test_an_output_path_that_cannot_be_written_stops_before_training(flag, tmp_path):
     """A folder that exists but cannot take a file (/proc) is refused at parse time, with one
     error line and exit 2, before any training time is spent."""
