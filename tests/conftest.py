@@ -10,9 +10,13 @@ Each tutorial script ``NAME.py`` has a test module ``tests/test_NAME.py`` that d
 ``test_scripts.py`` fails if a top-level script has no such module.
 """
 
+import hashlib
+import json
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -106,14 +110,61 @@ def run():
 
 # Tests that need a script's full default run (the convergence checks: accuracies over the
 # default budget, the same seed twice) are slow-marked by the fixture they use, so the
-# README's test command stays within minutes; CI runs them in its slow step.
+# README's test command stays within minutes; CI runs them in its slow step. Every test of
+# a module that shares its default run (these fixtures, and echo's ``default``) is put in one
+# xdist group (pytest.ini: --dist loadgroup), so that the module-scoped run happens on one
+# worker, once, instead of once on each worker that needs it.
 DEFAULT_RUN_FIXTURES = {"default_run", "default_runs"}
+SHARED_RUN_FIXTURES = DEFAULT_RUN_FIXTURES | {"default"}
 
 
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        if DEFAULT_RUN_FIXTURES & set(getattr(item, "fixturenames", ())):
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if DEFAULT_RUN_FIXTURES & fixtures:
             item.add_marker(pytest.mark.slow)
+        if SHARED_RUN_FIXTURES & fixtures:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
+# --- Default runs, run once and shared ----------------------------------------------------
+# CI's timing step runs every script's default run alone (tests/test_time_promises.py) and
+# keeps each run's metrics in the folder this variable names; the slow step's bars then read
+# those same runs instead of training again. Without it, a folder of this session is used.
+RUNS_ENV = "LSTM_TUTORIALS_RUNS"
+_SESSION_RUNS = Path(tempfile.mkdtemp(prefix="default-runs-"))
+DEFAULT_FLAGS = ("--quiet", "--examples", "0")
+
+
+def _fingerprint(script: str, flags: tuple) -> str:
+    """What a run's result depends on: the script, common/, the flags and the backend. A
+    stored run whose fingerprint differs is never reused."""
+    digest = hashlib.sha256()
+    for path in [ROOT / script, *sorted((ROOT / "common").glob("*.py"))]:
+        digest.update(path.read_bytes())
+    digest.update(repr((flags, os.environ.get("KERAS_BACKEND", ""))).encode())
+    return digest.hexdigest()[:16]
+
+
+def default_metrics(script: str, *flags: str, fresh: bool = False) -> dict:
+    """The metrics of ``python SCRIPT --quiet --examples 0 FLAGS``, run as a subprocess, with
+    ``wall_seconds`` (the whole process) added. A run stored by an earlier test or CI step
+    for the same fingerprint is reused unless ``fresh``; a fresh run is stored for later."""
+    flags = DEFAULT_FLAGS + tuple(map(str, flags))
+    folder = Path(os.environ.get(RUNS_ENV) or _SESSION_RUNS)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{Path(script).stem}-{_fingerprint(script, flags)}.json"
+    if stored.exists() and not fresh:
+        return json.loads(stored.read_text())
+    written = stored.with_name(f".{stored.stem}.{os.getpid()}.json")
+    start = time.perf_counter()
+    result = run_script(script, *flags, "--metrics", str(written))
+    wall_seconds = time.perf_counter() - start
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = {**json.loads(written.read_text()), "wall_seconds": round(wall_seconds, 3)}
+    written.write_text(json.dumps(metrics))
+    os.replace(written, stored)
+    return metrics
 
 
 def pretend_notebook(monkeypatch) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import conftest
-from conftest import run_namespace, run_script
+from conftest import default_metrics, run_namespace, run_script
 
 SMOKE_ARGS = ["--epochs", "1", "--sequences", "50", "--examples", "2"]
 BAD_INPUTS = [
@@ -105,7 +105,7 @@ def test_the_fast_recipe_grows_with_the_shape(quick):
 def default():
     """The default run (fast recipe, 5 -> 2, seed 7): its metrics. The tests that use it are
     slow-marked (a convergence check, half a minute)."""
-    return run_namespace("echo_partial.py", *QUIET)["metrics"]
+    return default_metrics("echo_partial.py")
 
 
 @pytest.mark.slow

@@ -5,13 +5,12 @@ state-carrying loops agree, the saved model reloads, runs repeat exactly, and ba
 stop with one error line."""
 
 import json
-import os
 import re
 
 import numpy as np
 import pytest
 
-from conftest import predict_in_fresh_process, run_namespace, run_script
+from conftest import default_metrics, predict_in_fresh_process, run_namespace, run_script
 
 SCRIPT = "forecast_feedback.py"
 SMOKE_ARGS = ["--epochs", "3", "--series", "256", "--batch-size", "64", "--examples", "1"]
@@ -94,7 +93,7 @@ def assert_feedback_beats_the_baselines(m, flags=()):
 
 @pytest.fixture(scope="module")
 def default_run():
-    return run_namespace(SCRIPT, *QUIET)["metrics"]
+    return default_metrics(SCRIPT)
 
 
 def test_metrics_have_every_method_and_step(default_run):
@@ -108,8 +107,6 @@ def test_metrics_have_every_method_and_step(default_run):
     assert all(m["methods"][name]["train_seconds"] > 0 for name in trained)
     assert m["train_seconds"] == pytest.approx(sum(m["methods"][n]["train_seconds"] for n in trained),
                                                abs=0.01)
-    if os.getloadavg()[0] < 1.5:  # the header's "under a minute", only checkable on an idle machine
-        assert m["train_seconds"] < 60
     assert all(m["methods"][n]["epochs"] < 100 for n in trained)  # each stopped early, none ran out
     assert "feedback LSTM" in m["headline"]
     assert not re.search(r"\d s\b", m["headline"]), "a time in the headline would drift"

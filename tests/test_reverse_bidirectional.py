@@ -7,7 +7,7 @@ import keras
 import numpy as np
 import pytest
 
-from conftest import predict_in_fresh_process, run_namespace
+from conftest import default_metrics, predict_in_fresh_process, run_namespace
 
 SCRIPT = "reverse_bidirectional.py"
 SMOKE_ARGS = ["--epochs", "1", "--samples", "1024", "--examples", "2", "--units", "16",
@@ -140,7 +140,7 @@ def test_forward_lstm_gets_only_what_it_has_read_bilstm_gets_all():
 
 @pytest.fixture(scope="module")
 def default_run():
-    return run_namespace(SCRIPT, *QUIET)
+    return {"metrics": default_metrics(SCRIPT)}
 
 
 def test_default_run_shows_the_pattern_and_stops_at_the_target(default_run):

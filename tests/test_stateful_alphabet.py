@@ -10,7 +10,7 @@ import pytest
 
 import keras
 from common.data import TEST, TRAIN, make_rng
-from conftest import run_namespace
+from conftest import default_metrics, run_namespace
 
 SCRIPT = "stateful_alphabet.py"
 SMOKE_ARGS = ["--experiments", "naive,stateful,variable-length", "--epochs", "2", "--examples", "2",
@@ -226,8 +226,7 @@ def test_test_draws_are_spelled_in_letters_and_aligned(capsys):
 
 @pytest.fixture(scope="module")
 def default_run():
-    ns = run_namespace(SCRIPT, *QUIET)
-    return ns["metrics"]
+    return default_metrics(SCRIPT)
 
 
 def test_default_run_reaches_the_bars(default_run):
