@@ -7,7 +7,7 @@ You will learn how to turn integer sequences into one-hot windows, how `return_s
 plus a Dense layer gives one prediction per time step, how to train until a validation split
 reaches a target, and how to write the original stateful recipe (500 `fit` calls with a
 state reset after each) as one `fit` call with a reset callback.
-The default run trains in under a minute on a laptop CPU.
+The default run trains in under 10 s on 2 CPU cores (CI checks it).
 """
 
 # %% [markdown]

@@ -12,7 +12,7 @@ rolling origins per step ahead, and three pitfalls measured, not just named: a f
 that only repeats the last value one step late, an LSTM asked to produce values it never
 saw, and a scaler that peeks at the test part. It ends with a forecast past the end of the
 data, with a band.
-The default run trains in under a minute on a laptop CPU.
+The default run trains in under 60 s on 2 CPU cores (CI checks it).
 """
 
 # %% [markdown]

@@ -8,7 +8,7 @@ You will learn what the three axes of an LSTM's input mean and what `units` chan
 encoder-decoder writes a different number of steps than it reads, what `return_state` and
 `initial_state` pass along, why a Bidirectional LSTM returns twice the units, and what
 `stateful=True` keeps: checked numerically, against the whole sequence and against windows.
-Nothing is trained: it runs in seconds on a laptop CPU.
+Nothing is trained: the whole run takes under 20 s on 2 CPU cores (CI checks it).
 """
 
 # %% [markdown]

@@ -6,6 +6,7 @@ VS Code, PyCharm and JupyterLab with jupytext open directly. For a plain `.ipynb
     python tools/make_notebooks.py              # writes notebooks/NAME.ipynb, no outputs
     python tools/make_notebooks.py --execute    # ... each run in full, outputs kept
     python tools/make_notebooks.py --execute --only echo_full,lstm_shapes
+    python tools/make_notebooks.py --keep-outputs   # prose changed, code not: keep the outputs
 
 `--execute` runs each notebook top to bottom with the script's default flags (the full
 run, not the quick budget) on TensorFlow, on the CPU, in a fresh kernel started in an empty
@@ -340,6 +341,24 @@ def cells_of(notebook) -> list:
     return [(cell.get("id"), cell.cell_type, cell.source, dict(cell.metadata)) for cell in notebook.cells]
 
 
+def keep_outputs(notebook, committed) -> list:
+    """Copy each code cell's outputs and execution count from ``committed`` (the notebook as
+    executed before) into ``notebook``, matching cells by id and source. Only a change of
+    prose (markdown cells) keeps a notebook's outputs true: returns the ids of code cells
+    that changed or are new, which need ``--execute``."""
+    before = {cell.get("id"): cell for cell in committed.cells if cell.cell_type == "code"}
+    changed = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        old = before.get(cell.get("id"))
+        if old is None or old.source != cell.source:
+            changed.append(cell.get("id"))
+            continue
+        cell.outputs, cell.execution_count = old.get("outputs", []), old.get("execution_count")
+    return changed
+
+
 def kernel_env(quick: bool) -> dict:
     """The environment a notebook's kernel starts with: this one, without the repository on
     the path, on TensorFlow's CPU, and the quick budget only when asked for."""
@@ -431,6 +450,10 @@ def main(argv=None) -> int:
                         help="run each notebook in full (default flags, TensorFlow, CPU) and keep its outputs")
     parser.add_argument("--quick", action="store_true",
                         help="with --execute: the quick budget (LSTM_TUTORIALS_QUICK=1), for trying the tool")
+    parser.add_argument("--keep-outputs", action="store_true",
+                        help="without running anything, rewrite each notebook from its script and keep "
+                             "the outputs of the committed one: for a change of prose only (refused "
+                             "where a code cell changed)")
     parser.add_argument("--only", default="",
                         help="comma-separated script names (echo_full,lstm_shapes); default: every script")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per cell (default: 1800)")
@@ -447,6 +470,18 @@ def main(argv=None) -> int:
         notebook = to_notebook(script)
         target = args.out / f"{script.stem}.ipynb"
         shown = target.relative_to(ROOT) if target.is_relative_to(ROOT) else target
+        if args.keep_outputs and not args.execute:
+            if not target.exists():
+                print(f"{shown} does not exist yet: run with --execute", file=sys.stderr)
+                failed.append(script.name)
+                continue
+            changed = keep_outputs(notebook, nbformat.read(target, as_version=4))
+            if changed:
+                print(f"{script.name}: code cells changed ({', '.join(changed[:5])}): run with "
+                      f"--execute", file=sys.stderr)
+                failed.append(script.name)
+                continue
+            notebook.metadata = nbformat.read(target, as_version=4).metadata
         if args.execute:
             print(f"executing {script.name} ...", flush=True)
             began = time.perf_counter()
