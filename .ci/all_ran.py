@@ -16,6 +16,7 @@ It prints one line with the counts either way, so a green step says how many tes
 """
 
 import argparse
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -25,8 +26,11 @@ TIMED_OUT = (124, 137)  # timeout's own exit codes: stopped at the limit, killed
 
 
 def selected(python: str, pytest_args: list) -> list:
-    """The node ids the arguments select, from ``pytest --collect-only -q`` in one process."""
-    done = subprocess.run([python, "-m", "pytest", "--collect-only", "-q", *pytest_args,
+    """The node ids the arguments select, from ``pytest --collect-only -q`` in one process
+    (the arguments' own verbosity flags aside: they change how the list is printed)."""
+    verbosity = re.compile(r"^(-q+|-v+|--quiet|--verbose)$")
+    kept = [arg for arg in pytest_args if not verbosity.match(arg)]
+    done = subprocess.run([python, "-m", "pytest", "--collect-only", "-q", *kept,
                            "-n", "0", "-p", "no:cacheprovider"],
                           capture_output=True, text=True)
     if done.returncode not in (0, 5):  # 5: nothing selected
@@ -37,7 +41,9 @@ def selected(python: str, pytest_args: list) -> list:
 def node_id(case) -> str:
     """A JUnit <testcase>'s pytest node id: classname tests.test_x(.Class) and name."""
     parts = case.get("classname", "").split(".")
-    module = next(i for i in range(len(parts), 0, -1) if parts[i - 1].startswith("test_"))
+    module = next((i for i in range(len(parts), 0, -1) if parts[i - 1].startswith("test_")), None)
+    if module is None:  # not a test module's case (an interrupted session's own entry, say)
+        return f"{case.get('classname', '')}::{case.get('name', '')}"
     return "::".join(["/".join(parts[:module]) + ".py", *parts[module:], case.get("name", "")])
 
 
