@@ -130,9 +130,10 @@ def pytest_collection_modifyitems(config, items):
 # --- Default runs, run once and shared ----------------------------------------------------
 # CI's timing step runs every script's default run alone (tests/test_time_promises.py) and
 # keeps each run's metrics in the folder this variable names; the slow step's bars then read
-# those same runs instead of training again. Without it, a folder of this session is used.
+# those same runs instead of training again. Without it, a folder of this test session is
+# used (made by the xdist controller, shared by its workers: PYTEST_XDIST_TESTRUNUID).
 RUNS_ENV = "LSTM_TUTORIALS_RUNS"
-_SESSION_RUNS = Path(tempfile.mkdtemp(prefix="default-runs-"))
+_SESSION_RUNS = Path(tempfile.gettempdir()) / f"default-runs-{os.environ.get('PYTEST_XDIST_TESTRUNUID', os.getpid())}"
 DEFAULT_FLAGS = ("--quiet", "--examples", "0")
 
 
@@ -150,20 +151,26 @@ def default_metrics(script: str, *flags: str, fresh: bool = False) -> dict:
     """The metrics of ``python SCRIPT --quiet --examples 0 FLAGS``, run as a subprocess, with
     ``wall_seconds`` (the whole process) added. A run stored by an earlier test or CI step
     for the same fingerprint is reused unless ``fresh``; a fresh run is stored for later."""
+    import fcntl
+
     flags = DEFAULT_FLAGS + tuple(map(str, flags))
     folder = Path(os.environ.get(RUNS_ENV) or _SESSION_RUNS)
     folder.mkdir(parents=True, exist_ok=True)
     stored = folder / f"{Path(script).stem}-{_fingerprint(script, flags)}.json"
-    if stored.exists() and not fresh:
-        return json.loads(stored.read_text())
-    written = stored.with_name(f".{stored.stem}.{os.getpid()}.json")
-    start = time.perf_counter()
-    result = run_script(script, *flags, "--metrics", str(written))
-    wall_seconds = time.perf_counter() - start
-    assert result.returncode == 0, result.stderr[-3000:]
-    metrics = {**json.loads(written.read_text()), "wall_seconds": round(wall_seconds, 3)}
-    written.write_text(json.dumps(metrics))
-    os.replace(written, stored)
+    # One run at a time per fingerprint: a test on another xdist worker that asks for the
+    # same run waits for it here, then reads it, instead of training beside it.
+    with open(stored.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if stored.exists() and not fresh:
+            return json.loads(stored.read_text())
+        written = stored.with_name(f".{stored.stem}.{os.getpid()}.json")
+        start = time.perf_counter()
+        result = run_script(script, *flags, "--metrics", str(written))
+        wall_seconds = time.perf_counter() - start
+        assert result.returncode == 0, result.stderr[-3000:]
+        metrics = {**json.loads(written.read_text()), "wall_seconds": round(wall_seconds, 3)}
+        written.write_text(json.dumps(metrics))
+        os.replace(written, stored)
     return metrics
 
 

@@ -23,7 +23,7 @@ import re
 
 import pytest
 
-from conftest import ROOT, run_namespace
+from conftest import ROOT, default_metrics
 from test_scripts import SCRIPTS, script_tests
 
 NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?%|\d+\.\d+)(?![\d])(?!\.\d)")
@@ -124,7 +124,7 @@ MEASURED_RUNS = sorted({(script, tuple(flags)) for script in SCRIPTS
                          ids=[f"{s[:-3]}:{' '.join(f)}" for s, f in MEASURED_RUNS])
 def test_measured_numbers_equal_their_runs(script, flags):
     """Each number the prose quotes from a run other than the default: run it, compare."""
-    metrics = run_namespace(script, *flags, "--quiet", "--examples", "0")["metrics"]
+    metrics = default_metrics(script, *flags)  # shared with any other test of the same run
     wrong = []
     for literal, (wanted_flags, path) in tables(script)[1].items():
         if tuple(wanted_flags) == flags:
