@@ -1,7 +1,7 @@
 """
 Title: Sort a sequence with an encoder-decoder: teacher forcing and a real inference loop
 Description: An encoder LSTM reads up to 12 distinct integers in random order and a decoder
-writes them back sorted, then an end marker: [7, 2, 15, 4] -> [2, 4, 7, 15, <end>].
+writes them back sorted, then an end marker: `[7, 2, 15, 4] -> [2, 4, 7, 15, <end>]`.
 
 You will learn the encoder-decoder design of keras-io's `lstm_seq2seq` (the encoder's state
 starts a decoder that reads the previous output token, trained with *teacher forcing*) next
