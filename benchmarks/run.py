@@ -310,6 +310,61 @@ def summary(rows: list[dict], backends: list[str]) -> str:
     return sentence + "."
 
 
+def speedup_table(rows: list[dict], backends: list[str]) -> str:
+    """The README's block: per backend, the ranges over the tasks of what removing the loop
+    gave, what our recipe gave on top, and both together; a line on how it was measured and
+    a link to the per-task table."""
+    def loop(r):
+        return r.get("loop_x") or (r["one_fit_seconds"] and r["original_seconds"] / r["one_fit_seconds"])
+
+    def recipe(r):
+        return r.get("recipe_x") or (r["one_fit_seconds"] and r["one_fit_seconds"] / r["ours_seconds"])
+
+    def whole(r):
+        return r.get("whole_x") or r["original_seconds"] / r["ours_seconds"]
+
+    lines = ["| backend | the loop removed (same recipe, one `fit`) | our recipe, on top | in all |",
+             "|---|---:|---:|---:|"]
+    for backend in backends:
+        ours = [r for r in rows if r["backend"] == backend]
+        cells = [span([v for v in map(key, ours) if v]) if any(map(key, ours)) else "not measured"
+                 for key in (loop, recipe, whole)]
+        lines.append(f"| {BACKEND_NAME[backend]} | " + " | ".join(cells) + " |")
+    tasks = sorted({r["task"] for r in rows}, key=list(TASKS).index)
+    cpus = rows[0].get("cpus", usable_cpus()) if rows else usable_cpus()
+    notes = "".join(f" {task} counts only in the last column: {TASKS[task]['no_one_fit']}."
+                    for task in tasks if not TASKS[task]["one_fit"])
+    return (f"Speed-up against the original tutorials' loops, as ranges over the "
+            f"{len(tasks)} tasks, in one run on {cores(cpus)}"
+            f" ({rows[0].get('date', time.strftime('%Y-%m-%d')) if rows else ''}).{notes} "
+            f"[benchmarks/](benchmarks/README.md) has each task.\n\n" + "\n".join(lines) + "\n")
+
+
+def rows_from_readme(path: Path = BENCHMARKS_README) -> list[dict]:
+    """The rows of the last run, read back from the per-task table it wrote, with its date and
+    core count: what --readme-only rebuilds the README's block from. The ratios are read as
+    printed (from unrounded seconds), not recomputed from the rounded seconds."""
+    import re
+
+    text = path.read_text()
+    block = text[text.index(BEGIN):text.index(END)]
+    measured = re.search(r"Measured (\d{4}-\d{2}-\d{2}) on (\d+) CPU core", block)
+    names = {name: backend for backend, name in BACKEND_NAME.items()}
+    seconds = lambda cell: float(cell[:-2]) if cell.endswith(" s") else None  # noqa: E731
+    times = lambda cell: float(cell.split("x")[0]) if cell[:1].isdigit() else None  # noqa: E731
+    rows = []
+    for line in block.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) < 5 or cells[1] not in names:
+            continue
+        rows.append({"task": cells[0].split(" (")[0], "backend": names[cells[1]],
+                     "original_seconds": seconds(cells[2]), "one_fit_seconds": seconds(cells[3]),
+                     "ours_seconds": seconds(cells[4]), "loop_x": times(cells[6]),
+                     "recipe_x": times(cells[7]), "whole_x": times(cells[8]), "cpus": int(measured.group(2)),
+                     "date": measured.group(1)})
+    return rows
+
+
 def backend_table(rows: list[dict], backends: list[str]) -> str:
     """Script x backend: training seconds and main result of one default run; off
     TensorFlow, each time also as a multiple of the same script's TensorFlow time."""
@@ -397,7 +452,12 @@ def main(argv=None) -> None:
                              "1 keeps a shared, busy machine from slowing PyTorch's threads "
                              "down many times over")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--readme-only", action="store_true",
+                        help="run nothing: rebuild README.md's speed-up table from the last run's "
+                             "per-task table in benchmarks/README.md")
     args = parser.parse_args(argv)
+    if args.readme_only:
+        return write_readme_block(speedup_table(rows_from_readme(), list(ALL_BACKENDS)))
     args.tasks = [t for t in args.tasks.split(",") if t]
     unknown = sorted(set(args.tasks) - set(TASKS))
     if unknown:
@@ -484,11 +544,14 @@ def main(argv=None) -> None:
     if not write_between(BENCHMARKS_README, BEGIN, END, text):
         sys.exit(f"{BENCHMARKS_README} has no {BEGIN} ... {END} markers")
     print(f"Wrote the table into {BENCHMARKS_README.relative_to(ROOT)}.")
-    linked = sentence[:-1] + " ([benchmarks/](benchmarks/README.md) has each task)."
-    if write_between(TOP_README, SPEEDUP_BEGIN, SPEEDUP_END, linked, block=False):
-        print("Wrote the sentence into README.md.")
+    write_readme_block(speedup_table(rows, backends))
+
+
+def write_readme_block(text: str) -> None:
+    if write_between(TOP_README, SPEEDUP_BEGIN, SPEEDUP_END, text):
+        print("Wrote the speed-up table into README.md.")
     else:
-        print(f"README.md has no {SPEEDUP_BEGIN} ... {SPEEDUP_END} markers: sentence not written.")
+        print(f"README.md has no {SPEEDUP_BEGIN} ... {SPEEDUP_END} markers: table not written.")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,18 @@ def test_the_sentence_gives_loop_recipe_and_whole_ranges_per_backend():
            "measured" in bench.summary(ROWS[2:3], ["tensorflow"])
 
 
+def test_the_readme_gets_a_table_per_backend_from_the_last_run():
+    text = bench.speedup_table(ROWS, ["tensorflow", "torch"])
+    assert "| TensorFlow | 1.5-5.0x | 4.0-10.0x | 15.0-2000x |" in text  # loop, recipe, in all
+    assert "| PyTorch | 10.0x | 6.0x | 60.0x |" in text
+    assert "forecast_feedback counts only in the last column" in text
+    assert "[benchmarks/](benchmarks/README.md)" in text
+    # The README's block is what the tool makes from benchmarks/README.md's table, read back.
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split(bench.SPEEDUP_BEGIN)[1].split(bench.SPEEDUP_END)[0]
+    assert block.strip() == bench.speedup_table(bench.rows_from_readme(), list(bench.ALL_BACKENDS)).strip()
+
+
 def test_markers_are_written_in_place_and_a_missing_pair_writes_nothing(tmp_path):
     page = tmp_path / "page.md"
     page.write_text("a <!-- s: begin --><!-- s: end --> b\n<!-- t: begin -->\nold\n<!-- t: end -->\n")

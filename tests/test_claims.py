@@ -25,6 +25,7 @@ import pytest
 
 from conftest import ROOT, default_metrics
 from test_scripts import SCRIPTS, script_tests
+from test_time_promises import PROMISE
 
 NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?%|\d+\.\d+)(?![\d])(?!\.\d)")
 SECONDS = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?(?:s|seconds?|min|minutes?)\b(?! of (?:the|a))")
@@ -94,8 +95,10 @@ def test_every_number_in_prose_is_tied_to_a_run(script):
 
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_no_training_times_in_prose(script):
-    """Seconds drift with every machine and every change: only tools write them."""
-    found = SECONDS.findall(prose(script))
+    """Seconds drift with every machine and every change: only tools write them. The one
+    exception is the header's promise, "under N s on 2 CPU cores", which CI's timing step
+    measures (tests/test_time_promises.py)."""
+    found = SECONDS.findall(PROMISE.sub(" ", " ".join(prose(script).split())))
     assert not found, f"{script}: times typed into its prose: {found}"
 
 
@@ -163,4 +166,5 @@ def test_the_readme_quotes_only_what_tools_write():
     assert found == set(README_UNMEASURED), (
         f"README numbers not in README_UNMEASURED: {sorted(found - set(README_UNMEASURED))}; "
         f"listed but gone: {sorted(set(README_UNMEASURED) - found)}")
+    text = PROMISE.sub(" ", " ".join(text.split()))  # the promise CI's timing step checks
     assert not SECONDS.findall(text), SECONDS.findall(text)
