@@ -682,7 +682,7 @@ write_outputs(args, metrics, model, figure)  # compiled with a built-in loss: lo
 # - **CO2** (`--data co2`: 52 weeks ahead, 293 test origins): a tie at the top. One week
 #   ahead the LSTM scored 0.399 ppm, AutoReg (13 lags chosen by AIC, plus the yearly sine
 #   and cosine terms) 0.381, Holt-Winters 0.453 and persistence 0.508; 52 weeks ahead
-#   0.942, 0.936, 1.388 and 1.870. The LSTM that reads values never forecast more than
+#   0.942, 0.936, 1.387 and 1.870. The LSTM that reads values never forecast more than
 #   365.5 ppm over a test part that reached 373.9: it cannot follow the trend past the
 #   training range (its error was 2.952 times persistence's), and the one that reads
 #   changes can.

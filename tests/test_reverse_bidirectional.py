@@ -54,8 +54,8 @@ MEASURED = {
     "71.82%": (LESSONS_ARGS, "per_step.dense, 2 steps.accuracy"),
     "0.0001": (LESSONS_ARGS, "per_step.dense, 2 steps, labels fixed.loss"),
     "100.00%": (LESSONS_ARGS, "per_step.dense, 2 steps, labels fixed.accuracy"),
-    "0.0825": (LESSONS_ARGS, "per_step.bilstm, 2 steps.loss"),
-    "96.97%": (LESSONS_ARGS, "per_step.bilstm, 2 steps.accuracy"),
+    "0.0826": (LESSONS_ARGS, "per_step.bilstm, 2 steps.loss"),
+    "97.00%": (LESSONS_ARGS, "per_step.bilstm, 2 steps.accuracy"),
     # the floor a per-step model cannot beat, computed (not trained) in the same run
     "0.5595": (LESSONS_ARGS, "per_step.floor.loss"),
     "75.16%": (LESSONS_ARGS, "per_step.floor.accuracy"),
