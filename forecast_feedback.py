@@ -537,10 +537,13 @@ write_outputs(args, metrics, next(iter(models.values()), None), figure)
 #   periods slightly wrong, and feeding the forecast back compounds that; the LSTMs have
 #   seen 1,000 series and are hurt less by the noise of one. On noise-free series, or
 #   series this short and this linear, the AR model is the one to beat.
-# - The direct model won from 3 steps ahead on: 0.119 at 1 step, 0.295 at 10 and 0.435
-#   at 20. It writes all 20 steps at once from the known values, so nothing it gets
-#   wrong is read back in. It also took the most epochs to settle (`epochs` and
-#   `best_epoch` in the metrics say how many for each model).
+# - The direct model beat every baseline from 4 steps ahead on: 0.119 at 1 step, 0.295
+#   at 10 and 0.435 at 20. It writes all 20 steps at once from the known values, so
+#   nothing it gets wrong is read back in. Whether it also beats the feedback model is
+#   one run's answer, not the page's: in the gallery's run it did from 3 steps ahead on,
+#   and the same seed on another 2-core machine (2026-12-03) had the feedback model ahead
+#   at every step. (`epochs` and `best_epoch` in the metrics say how many passes each
+#   model took to settle.)
 # - Every method's error grows with the distance ahead, fed back or not: the direct
 #   model's from 0.119 to 0.435, the feedback model's from 0.087 to 0.539. The farther
 #   the step, the more a small error in a series' estimated periods and phases shifts the

@@ -118,10 +118,11 @@ def test_default_run_bars(default_run):
     # At the default noise the LSTM beats the linear rival up to 10 steps ahead, by little.
     assert (steps(m, "feedback", 10) < steps(m, "autoregressive", 10)).all()
     assert m["ar_order"] == 9  # chosen on the validation series; the prose counts its equations
-    # "The direct model won from 3 steps ahead on."
+    # "The direct model beat every baseline from 4 steps ahead on." Against the feedback
+    # model the ranking changed between two machines (same seed), so the page claims none.
     direct = steps(m, "direct")
-    for name in set(m["methods"]) - {"direct"}:
-        assert (direct[2:] < steps(m, name)[2:]).all(), name
+    for name in m["baselines"]:
+        assert (direct[3:] < steps(m, name)[3:]).all(), name
     assert m["stateful_max_difference"] < 1e-3  # float32, GPU included
     # Reading the known values first beats starting from one value and a zero state.
     assert steps(m, "feedback")[0] < steps(m, "feedback-no-warmup")[0]
