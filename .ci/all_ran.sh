@@ -13,7 +13,7 @@ all_ran() {
   local report=".ci-reports/$name.xml" py=${PY:-python}
   mkdir -p .ci-reports
   rm -f "$report"
-  PYTEST_ADDOPTS="--junitxml=$report${PYTEST_ADDOPTS:+ $PYTEST_ADDOPTS}" \
+  PYTEST_ADDOPTS="--junitxml=$report" \
     timeout --signal=INT --kill-after=60 "$limit" "$py" -m pytest "$@" && rc=0 || rc=$?
   "$py" "$(dirname "${BASH_SOURCE[0]}")/all_ran.py" --report "$report" --exit-code "$rc" \
     --python "$py" ${ALLOW_SKIP:+--allow-skip "$ALLOW_SKIP"} -- "$@"

@@ -29,6 +29,12 @@ def test_maybe_fails():
 '''
 
 
+def outside_pytest() -> dict:
+    """This environment without what the running pytest put there (PYTEST_ADDOPTS from CI's
+    own guard would send the tiny project's report elsewhere)."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("PYTEST_")}
+
+
 def tiny_project(folder):
     (folder / "test_tiny.py").write_text(TESTS)
     (folder / "pytest.ini").write_text("[pytest]\n")  # none of the repository's options
@@ -40,7 +46,7 @@ def all_ran(tmp_path, limit, *, env=(), allow_skip=""):
     script = (f". {ROOT / '.ci' / 'all_ran.sh'}\n"
               f"PY={sys.executable} ALLOW_SKIP='{allow_skip}' all_ran tiny {limit} -n 0 -q\n")
     return subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                          env={**os.environ, **dict(env)}, timeout=300)
+                          env={**outside_pytest(), **dict(env)}, timeout=300)
 
 
 def test_a_step_where_every_test_ran_and_passed_passes_and_says_how_many(tmp_path):
@@ -74,7 +80,7 @@ def test_a_missing_report_fails_the_step(tmp_path):
     done = subprocess.run(
         [sys.executable, str(ROOT / ".ci" / "all_ran.py"), "--report", str(tmp_path / "none.xml"),
          "--exit-code", "0", "--", "-n", "0", "-q"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env=outside_pytest())
     assert done.returncode != 0
     assert "no readable JUnit report" in done.stderr and "4 selected tests never ran" in done.stderr
 
