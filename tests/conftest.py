@@ -110,10 +110,10 @@ def run():
 
 # Tests that need a script's full default run (the convergence checks: accuracies over the
 # default budget, the same seed twice) are slow-marked by the fixture they use, so the
-# README's test command stays within minutes; CI runs them in its slow step. Every test of
-# a module that shares its default run (these fixtures, and echo's ``default``) is put in one
-# xdist group (pytest.ini: --dist loadgroup), so that the module-scoped run happens on one
-# worker, once, instead of once on each worker that needs it.
+# README's test command stays within minutes; CI runs them in its slow step. The tests of a
+# module that use its shared default run (these fixtures, and echo's ``default``) are put in
+# one xdist group (pytest.ini: --dist loadgroup), so that the module-scoped run happens on
+# one worker, once, instead of once on each worker that needs it.
 DEFAULT_RUN_FIXTURES = {"default_run", "default_runs"}
 SHARED_RUN_FIXTURES = DEFAULT_RUN_FIXTURES | {"default"}
 
