@@ -228,6 +228,36 @@ def _compiled_step(cell, training: bool):
     return _COMPILED_STEPS[key]
 
 
+def _steps_eagerly(layer, sequences, initial_state, mask, training) -> bool:
+    """Whether an RNN call takes the compiled step (see :func:`_stepping_eagerly`)."""
+    from keras.src.backend.common.stateless_scope import in_stateless_scope
+
+    cell = layer.cell
+    return not (
+        type(layer) not in (keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN)
+        or mask is not None or layer.unroll or in_stateless_scope()
+        or len(sequences.shape) != 3 or not 0 < sequences.shape[1] <= _MAX_STEPPED
+        or (training and (getattr(cell, "dropout", 0) or getattr(cell, "recurrent_dropout", 0)))
+        or _is_traced((sequences, initial_state, [v.value for v in cell.variables])))
+
+
+def _reading_numpy(call):
+    """Wrap ``RNN.call`` so that a call that takes the compiled step reads its input as a
+    NumPy array: Keras slices the first step of it before the loop, which on a JAX array
+    compiles a program for every new input shape."""
+
+    @functools.wraps(call)
+    def wrapper(self, sequences, initial_state=None, mask=None, training=False):
+        if _steps_eagerly(self, sequences, initial_state, mask, training):
+            import numpy as np
+
+            sequences = np.asarray(sequences)
+        return call(self, sequences, initial_state=initial_state, mask=mask, training=training)
+
+    wrapper.reads_numpy = True
+    return wrapper
+
+
 def _stepping_eagerly(inner_loop):
     """Wrap an RNN class's ``inner_loop`` so that, called eagerly on JAX, it runs the
     compiled step of :func:`_compiled_step` once per time step from Python; traced calls
@@ -237,14 +267,9 @@ def _stepping_eagerly(inner_loop):
     @functools.wraps(inner_loop)
     def wrapper(self, sequences, initial_state, mask, training=False):
         import numpy as np
-        from keras.src.backend.common.stateless_scope import in_stateless_scope
 
         cell = self.cell
-        if (type(self) not in (keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN)
-                or mask is not None or self.unroll or in_stateless_scope()
-                or not 0 < sequences.shape[1] <= _MAX_STEPPED
-                or (training and (getattr(cell, "dropout", 0) or getattr(cell, "recurrent_dropout", 0)))
-                or _is_traced((sequences, initial_state, [v.value for v in cell.variables]))):
+        if not _steps_eagerly(self, sequences, initial_state, mask, training):
             return inner_loop(self, sequences, initial_state, mask, training=training)
         step = _compiled_step(cell, bool(training))
         values = [v.value for v in cell.variables]
@@ -283,7 +308,9 @@ def step_eager_rnns_on_jax() -> None:
     cell one step at a time from Python through a jitted step that takes the weights as
     arguments, so it compiles once per cell configuration and input shape and every later
     call, of any length and by any layer of that configuration, reuses it. The step is the
-    same cell computation the loop runs (outputs agree to float32 rounding). Everything
+    same cell computation the loop runs (outputs agree to float32 rounding), and such a
+    call reads its input as a NumPy array, so that Keras' slicing of its first step compiles
+    nothing either. Everything
     traced (``fit``, ``evaluate``, ``predict``, a user's ``jax.jit``) and masks,
     ``unroll=True``, dropout in training and sequences over 1000 steps keep Keras' loop.
 
@@ -296,6 +323,8 @@ def step_eager_rnns_on_jax() -> None:
         inner_loop = layer_class.__dict__["inner_loop"]
         if not getattr(inner_loop, "steps_eagerly", False):
             layer_class.inner_loop = _stepping_eagerly(inner_loop)
+    if not getattr(keras.layers.RNN.call, "reads_numpy", False):
+        keras.layers.RNN.call = _reading_numpy(keras.layers.RNN.call)
 
 
 def apply() -> None:
