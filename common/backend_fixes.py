@@ -11,7 +11,9 @@ no longer has the bug.
 - JAX, ``fit``/``evaluate``/``predict`` not carrying stateful layers' state, and
   ignoring a ``reset_state()`` made by a callback (:func:`carry_stateful_state_on_jax`).
 - JAX, a layer called directly (``lstm(x)``, ``model(x)``) compiling its recurrent loop anew
-  at every call (:func:`step_eager_rnns_on_jax`): not a wrong result, a slow one.
+  at every call (:func:`step_eager_rnns_on_jax`), and every new weight shape compiling a
+  random-number program of its own (:func:`draw_weights_in_one_size_on_jax`): not wrong
+  results, slow ones.
 """
 
 import functools
@@ -327,6 +329,67 @@ def step_eager_rnns_on_jax() -> None:
         keras.layers.RNN.call = _reading_numpy(keras.layers.RNN.call)
 
 
+_ONE_SIZE = 2**16  # random draws up to this many numbers share one compiled program
+
+
+def _drawing_in_one_size(draw):
+    """Wrap the JAX backend's ``uniform``/``normal`` so that an eager draw of up to
+    ``_ONE_SIZE`` numbers draws ``_ONE_SIZE`` of them and keeps the first ones, reshaped."""
+
+    @functools.wraps(draw)
+    def wrapper(shape, *args, **kwargs):
+        import math
+
+        import jax
+        import numpy as np
+
+        from keras.src.backend.common.stateless_scope import in_stateless_scope
+
+        count = math.prod(int(n) for n in shape)
+        seed = kwargs.get("seed", args[-1] if len(args) == 4 else None)
+        state = getattr(getattr(seed, "state", None), "value", None)  # a SeedGenerator's
+        if count > _ONE_SIZE or in_stateless_scope() or _is_traced((args, kwargs, state)):
+            return draw(shape, *args, **kwargs)
+        first = np.asarray(draw((_ONE_SIZE,), *args, **kwargs))[:count]
+        return jax.numpy.asarray(first.reshape(tuple(shape)))
+
+    wrapper.draws_in_one_size = True
+    return wrapper
+
+
+def draw_weights_in_one_size_on_jax() -> None:
+    """Make a new weight shape cost no compilation on JAX (JAX 0.10 at least).
+
+    The cost: Keras initializes weights with ``jax.random.uniform``/``normal``, which JAX
+    compiles for each shape, and compiling its random-number generator (threefry) is slow:
+    in lstm_shapes.py, whose 16 small layers have 7 weight shapes, the initializers took
+    about half of the tour's time on JAX. Training scripts pay it once per model.
+
+    The fix: with JAX's default generator (threefry, ``jax_threefry_partitionable``), the
+    i-th number a key draws does not depend on how many are drawn, so the first n of a draw
+    of ``_ONE_SIZE`` numbers, reshaped, are the very numbers of a draw of that shape (checked
+    bit for bit in ``tests/test_backends.py``). Draws up to that size take the one compiled
+    size; larger draws, draws inside ``fit`` or a ``jax.jit``, and any other generator are
+    left alone. The weights, and so every result, stay what they were.
+
+    When it can go: when JAX compiles a draw fast enough that lstm_shapes.py on JAX stays
+    within twice TensorFlow's time without it (``python benchmarks/run.py --backend-table
+    --scripts lstm_shapes``).
+    """
+    if keras.backend.backend() != "jax":
+        return
+    import jax
+    from keras.src.backend.jax import random as jax_random
+
+    if not (jax.config.jax_threefry_partitionable
+            and jax.config.jax_default_prng_impl == "threefry2x32"):
+        return
+    for name in ("uniform", "normal"):
+        draw = getattr(jax_random, name)
+        if not getattr(draw, "draws_in_one_size", False):
+            setattr(jax_random, name, _drawing_in_one_size(draw))
+
+
 def apply() -> None:
     """Apply every fix for the current backend (idempotent)."""
     filter_warnings(KERAS_WARNINGS)
@@ -335,6 +398,7 @@ def apply() -> None:
         copy_rnn_initial_state_on_torch()
     carry_stateful_state_on_jax()
     step_eager_rnns_on_jax()
+    draw_weights_in_one_size_on_jax()
 
 
 apply()

@@ -159,3 +159,38 @@ def test_eager_rnn_calls_on_jax_compile_a_step_once_and_match_keras_loop():
     found = json.loads(result.stdout.strip().splitlines()[-1])
     assert found["worst"] < 1e-5 and found["stateful"] < 1e-5, found
     assert found["loops_compiled_again"] == [], found
+
+
+JAX_WEIGHTS = """
+import numpy as np
+
+import common  # applies common.backend_fixes
+import keras
+from keras.src.backend.jax import random as jax_random
+
+assert jax_random.uniform.draws_in_one_size and jax_random.normal.draws_in_one_size
+same = True
+for init in (keras.initializers.GlorotUniform(seed=3), keras.initializers.Orthogonal(seed=4),
+             keras.initializers.RandomNormal(seed=5), keras.initializers.HeNormal(seed=6)):
+    for shape in ((2, 32), (8, 32), (8, 1), (7, 3, 5)):
+        if isinstance(init, keras.initializers.Orthogonal) and len(shape) != 2:
+            continue
+        fixed = np.asarray(init(shape))
+        jax_random.uniform, jax_random.normal = (jax_random.uniform.__wrapped__,
+                                                 jax_random.normal.__wrapped__)
+        plain = np.asarray(init(shape))  # JAX's own draw of this shape
+        common.backend_fixes.draw_weights_in_one_size_on_jax()
+        same = same and np.array_equal(fixed, plain)
+print("same" if same else "different")
+"""
+
+
+def test_weights_drawn_in_one_size_on_jax_are_the_same_numbers():
+    """common.backend_fixes.draw_weights_in_one_size_on_jax: the first numbers of one large
+    draw, reshaped, are bit for bit what JAX draws for the shape itself, for the
+    initializers the scripts use (uniform and normal draws, seeded)."""
+    result = subprocess.run([sys.executable, "-c", JAX_WEIGHTS], cwd=ROOT,
+                            env={**os.environ, "KERAS_BACKEND": "jax"},
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "same"
