@@ -39,6 +39,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -357,8 +358,9 @@ def merge_rows(old: str, new: str, names: list[str], note: str) -> str:
         raise ValueError(f"no row for {', '.join(missing)} in the new table")
     lines, kept_scripts = [], set()
     for line in old.strip().splitlines():
-        if line.startswith(NOTE_START) and all(f"`{n}`" in line for n in names):
-            continue  # this note is replaced by the new one
+        if line.startswith(NOTE_START) and set(
+                re.findall(r"`(\w+)`", line[len(NOTE_START):].split(", measured")[0])) <= set(names):
+            continue  # a note about these rows only: the new one replaces it
         if script_of(line) in replacements:
             line = replacements[script_of(line)]
             kept_scripts.add(script_of(line))

@@ -190,6 +190,10 @@ def test_some_rows_measured_again_replace_theirs_and_keep_the_rest():
     assert "| echo_full (x) | 9.0 s |" in merged and "| lstm_shapes (x) | 2.0 s |" in merged
     again = bench.merge_rows(merged, new, ["lstm_shapes"], note)  # the old note goes
     assert again.count(bench.NOTE_START) == 1 and again == merged
+    both = bench.merge_rows(old, new, ["echo_full", "lstm_shapes"],
+                            f"{bench.NOTE_START} `echo_full`, `lstm_shapes`, measured then.")
+    one = bench.merge_rows(both, new, ["lstm_shapes"], note)  # a note on more rows stays
+    assert one.count(bench.NOTE_START) == 2
     with pytest.raises(ValueError):
         bench.merge_rows(old, new, ["stateful_alphabet"], note)
     with pytest.raises(SystemExit):
