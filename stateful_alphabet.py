@@ -127,8 +127,8 @@ def parse(argv=None):
                "examples": "print the first N test draws of variable-length",
                "save": "save the stateful model to PATH (the last one trained if it did not run)"})
     parser.add_argument("--experiments", type=name_list(EXPERIMENTS), metavar="LIST",
-                        help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all but "
-                             "variable-length-masked)")
+                        help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all except "
+                             "the masked one)")
     parser.add_argument("--start", default="K", metavar="LETTER",
                         help="the letter of the probe and of the cold start, A..Y")
     args = parse_args(parser, argv, quick_defaults={"epochs": 3})
