@@ -29,6 +29,8 @@ the main result; with ``--update-readme`` it goes between the ``<!-- backends: b
 markers of BACKENDS_PAGE (or whichever of README.md and docs/*.md holds them):
 
     python benchmarks/run.py --backend-table --update-readme
+    python benchmarks/run.py --backend-table --scripts lstm_shapes --update-readme  # one row
+                                                   # again; the table keeps the other rows
 """
 
 import argparse
@@ -37,6 +39,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -191,10 +194,11 @@ def scripts() -> list[str]:
                   if path.read_text().lstrip().startswith('"""\nTitle:'))
 
 
-def backend_rows(seed: int) -> list[dict]:
-    """One row per script on this process's backend: its default run, or why it failed."""
+def backend_rows(seed: int, names: list[str] | None = None) -> list[dict]:
+    """One row per script (``names``, default all) on this process's backend: its default
+    run, or why it failed."""
     rows = []
-    for script in scripts():
+    for script in names or scripts():
         row = {"script": script, "backend": os.environ.get("KERAS_BACKEND", "tensorflow")}
         try:
             metrics = run_lesson(script, ["--quiet", "--examples", "0", "--seed", str(seed)])
@@ -218,7 +222,7 @@ def worker(args) -> None:
     if args.cpus:  # before Keras and the backend are imported: they size their thread pools
         os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[:args.cpus])
     if args.backend_table:
-        rows = backend_rows(args.seed)
+        rows = backend_rows(args.seed, args.scripts)
     else:
         rows = [measure(task, args.full, args.seed) for task in args.tasks]
     for row in rows:
@@ -393,6 +397,42 @@ def backend_table(rows: list[dict], backends: list[str]) -> str:
     return "\n".join(lines)
 
 
+def merge_rows(old: str, new: str, names: list[str], note: str) -> str:
+    """The backend table ``old`` (its header paragraph and table, as written between the
+    markers) with the rows of the scripts ``names`` taken from the table ``new``, and
+    ``note`` (which says when and how those rows were measured) after the header. Rows of
+    other scripts, and their header, stay as they were; an earlier note about the same
+    scripts goes."""
+    def script_of(line):
+        return line.strip("| ").split(" ")[0] if line.startswith("| ") else None
+
+    replacements = {script_of(line): line for line in new.splitlines()
+                    if script_of(line) in names}
+    missing = sorted(set(names) - set(replacements))
+    if missing:
+        raise ValueError(f"no row for {', '.join(missing)} in the new table")
+    lines, kept_scripts = [], set()
+    for line in old.strip().splitlines():
+        if line.startswith(NOTE_START) and set(
+                re.findall(r"`(\w+)`", line[len(NOTE_START):].split(", measured")[0])) <= set(names):
+            continue  # a note about these rows only: the new one replaces it
+        if script_of(line) in replacements:
+            line = replacements[script_of(line)]
+            kept_scripts.add(script_of(line))
+        lines.append(line)
+    table_end = max(i for i, line in enumerate(lines) if line.startswith("| "))
+    for name in sorted(set(names) - kept_scripts):  # a script the old table lacked
+        table_end += 1
+        lines.insert(table_end, replacements[name])
+    first_blank = lines.index("") if "" in lines else 1
+    lines[first_blank:first_blank] = ["", note]
+    lines = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]  # one blank
+    return "\n".join(lines) + "\n"
+
+
+NOTE_START = "Rows measured again:"
+
+
 def installed_backends() -> list[str]:
     return [b for b in ALL_BACKENDS if importlib.util.find_spec(BACKEND_PACKAGE[b]) is not None]
 
@@ -435,6 +475,10 @@ def main(argv=None) -> None:
                         help="instead: every script's default run on every backend, one table "
                              "(with --update-readme: between the backends markers of "
                              f"{BACKENDS_PAGE.relative_to(ROOT)}, or README.md)")
+    parser.add_argument("--scripts", default=None,
+                        help="with --backend-table: comma list of scripts to run (default: "
+                             "all); with --update-readme their rows replace those in the table "
+                             "and the other rows stay")
     parser.add_argument("--tasks", default=",".join(TASKS),
                         help=f"comma list of tasks (default: all: {','.join(TASKS)})")
     parser.add_argument("--full", action="store_true",
@@ -459,6 +503,15 @@ def main(argv=None) -> None:
     if args.readme_only:
         return write_readme_block(speedup_table(rows_from_readme(), list(ALL_BACKENDS)))
     args.tasks = [t for t in args.tasks.split(",") if t]
+    if args.scripts is not None:
+        args.scripts = [s for s in args.scripts.split(",") if s]
+        unknown = sorted(set(args.scripts) - set(scripts()))
+        if unknown or not args.scripts:
+            parser.error(f"argument --scripts: unknown script(s) {', '.join(unknown)} "
+                         f"(any of: {', '.join(scripts())})")
+        if not args.backend_table:
+            parser.error("argument --scripts: only with --backend-table (--tasks for the "
+                         "benchmark)")
     unknown = sorted(set(args.tasks) - set(TASKS))
     if unknown:
         parser.error(f"argument --tasks: unknown task(s) {', '.join(unknown)}")
@@ -496,12 +549,14 @@ def main(argv=None) -> None:
 
     rows, took, start = [], {}, time.perf_counter()
     for backend in backends:
-        what = "every script" if args.backend_table else ", ".join(args.tasks)
+        what = (", ".join(args.scripts or ["every script"]) if args.backend_table
+                else ", ".join(args.tasks))
         print(f"Running {what} on {backend} ...", flush=True)
         began = time.perf_counter()
         command = [sys.executable, __file__, "--worker", "--tasks", ",".join(args.tasks),
                    "--seed", str(args.seed)] + (["--full"] if args.full else [])
         command += ["--backend-table"] if args.backend_table else []
+        command += ["--scripts", ",".join(args.scripts)] if args.scripts else []
         command += ["--cpus", str(args.cpus)] if args.cpus else []
         env = {**os.environ, "KERAS_BACKEND": backend, "PYTHONPATH": str(ROOT)}
         # The worker's stderr (its progress lines, and any traceback) goes straight through.
@@ -521,9 +576,12 @@ def main(argv=None) -> None:
               + (" Our recipes at their QUICK budgets (LSTM_TUTORIALS_QUICK): not their "
                  "defaults." if quick and not args.backend_table else ""))
     if args.backend_table:
+        command = "python benchmarks/run.py --backend-table" + (
+            f" --scripts {','.join(args.scripts)}" if args.scripts else "") + (
+            f" --cpus {args.cpus}" if args.cpus else "")
         header += (" One run per cell, "
                    + ("QUICK budgets (LSTM_TUTORIALS_QUICK)" if quick else "default flags")
-                   + f", seed {args.seed}: `python benchmarks/run.py --backend-table`.")
+                   + f", seed {args.seed}: `{command}`.")
         text = header + "\n\n" + backend_table(rows, backends) + "\n"
     else:
         sentence = summary(rows, backends)
@@ -538,6 +596,11 @@ def main(argv=None) -> None:
         if page is None:
             sys.exit(f"no {BACKENDS_BEGIN} ... {BACKENDS_END} markers in "
                      f"{BACKENDS_PAGE.relative_to(ROOT)}, README.md or docs/*.md")
+        if args.scripts:  # these rows only: the rest of the table stays
+            old = page.read_text().split(BACKENDS_BEGIN, 1)[1].split(BACKENDS_END, 1)[0]
+            note = (f"{NOTE_START} " + ", ".join(f"`{n}`" for n in args.scripts) + ", "
+                    + header[0].lower() + header[1:])
+            text = merge_rows(old, backend_table(rows, backends), args.scripts, note)
         write_between(page, BACKENDS_BEGIN, BACKENDS_END, text)
         print(f"Wrote the table into {page.relative_to(ROOT)}.")
         return

@@ -10,6 +10,10 @@ no longer has the bug.
 - Warnings from inside Keras (and PyTorch) a reader cannot act on (:func:`filter_warnings`).
 - JAX, ``fit``/``evaluate``/``predict`` not carrying stateful layers' state, and
   ignoring a ``reset_state()`` made by a callback (:func:`carry_stateful_state_on_jax`).
+- JAX, a layer called directly (``lstm(x)``, ``model(x)``) compiling its recurrent loop anew
+  at every call (:func:`step_eager_rnns_on_jax`), and every new weight shape compiling a
+  random-number program of its own (:func:`draw_weights_in_one_size_on_jax`): not wrong
+  results, slow ones.
 """
 
 import functools
@@ -189,6 +193,203 @@ def carry_stateful_state_on_jax() -> None:
         keras.layers.RNN.reset_state = _syncing_reset_state(keras.layers.RNN.reset_state)
 
 
+# Eager RNN calls on JAX whose cell step is compiled once per cell configuration (the
+# compiled steps, by cell class, config, weight shapes and training flag).
+_COMPILED_STEPS: dict = {}
+_MAX_STEPPED = 1000  # longer sequences take the compiled loop: its compile costs less
+
+
+def _is_traced(tree) -> bool:
+    import jax
+
+    return any(isinstance(leaf, jax.core.Tracer) for leaf in jax.tree_util.tree_leaves(tree))
+
+
+def _compiled_step(cell, training: bool):
+    """One jitted step of ``cell`` as a function of (weights, inputs, states), shared by every
+    cell with the same class, config and weight shapes (the weights are arguments, not
+    constants, so one compiled step serves them all; JAX compiles it again per input
+    shape)."""
+    import json
+
+    import jax
+    from keras.src.backend.common.stateless_scope import StatelessScope
+
+    config = {k: v for k, v in cell.get_config().items() if k != "name"}
+    key = (type(cell), json.dumps(config, sort_keys=True, default=str), training,
+           tuple((tuple(v.shape), str(v.dtype)) for v in cell.variables))
+    if key not in _COMPILED_STEPS:
+        variables = list(cell.variables)
+
+        def step(values, inputs, states):
+            with StatelessScope(state_mapping=list(zip(variables, values))):
+                output, new_states = cell(inputs, states, training=training)
+            return output, list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+
+        _COMPILED_STEPS[key] = jax.jit(step)
+    return _COMPILED_STEPS[key]
+
+
+def _steps_eagerly(layer, sequences, initial_state, mask, training) -> bool:
+    """Whether an RNN call takes the compiled step (see :func:`_stepping_eagerly`)."""
+    from keras.src.backend.common.stateless_scope import in_stateless_scope
+
+    cell = layer.cell
+    return not (
+        type(layer) not in (keras.layers.LSTM, keras.layers.GRU, keras.layers.SimpleRNN)
+        or mask is not None or layer.unroll or in_stateless_scope()
+        or len(sequences.shape) != 3 or not 0 < sequences.shape[1] <= _MAX_STEPPED
+        or (training and (getattr(cell, "dropout", 0) or getattr(cell, "recurrent_dropout", 0)))
+        or _is_traced((sequences, initial_state, [v.value for v in cell.variables])))
+
+
+def _reading_numpy(call):
+    """Wrap ``RNN.call`` so that a call that takes the compiled step reads its input as a
+    NumPy array: Keras slices the first step of it before the loop, which on a JAX array
+    compiles a program for every new input shape."""
+
+    @functools.wraps(call)
+    def wrapper(self, sequences, initial_state=None, mask=None, training=False):
+        if _steps_eagerly(self, sequences, initial_state, mask, training):
+            import numpy as np
+
+            sequences = np.asarray(sequences)
+        return call(self, sequences, initial_state=initial_state, mask=mask, training=training)
+
+    wrapper.reads_numpy = True
+    return wrapper
+
+
+def _stepping_eagerly(inner_loop):
+    """Wrap an RNN class's ``inner_loop`` so that, called eagerly on JAX, it runs the
+    compiled step of :func:`_compiled_step` once per time step from Python; traced calls
+    (``fit``, ``predict``, a jitted function), masks, ``unroll``, dropout in training and
+    long sequences take Keras' own loop."""
+
+    @functools.wraps(inner_loop)
+    def wrapper(self, sequences, initial_state, mask, training=False):
+        import numpy as np
+
+        cell = self.cell
+        if not _steps_eagerly(self, sequences, initial_state, mask, training):
+            return inner_loop(self, sequences, initial_state, mask, training=training)
+        step = _compiled_step(cell, bool(training))
+        values = [v.value for v in cell.variables]
+        states = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
+        # Slicing and stacking in NumPy: as JAX operations each new index or length would
+        # compile a program of its own.
+        steps = np.asarray(sequences)
+        outputs = []
+        for t in (reversed if self.go_backwards else iter)(range(steps.shape[1])):
+            output, states = step(values, steps[:, t], states)
+            outputs.append(output)
+        # As Keras' loop returns them: the outputs in the order read, the last one read.
+        if self.return_sequences:
+            stacked = np.stack([np.asarray(output) for output in outputs], axis=1)
+        else:
+            stacked = np.asarray(outputs[-1])[:, None]
+        return outputs[-1], keras.ops.convert_to_tensor(stacked), states
+
+    wrapper.steps_eagerly = True
+    return wrapper
+
+
+def step_eager_rnns_on_jax() -> None:
+    """Make a recurrent layer called directly on JAX (``lstm(x)``, ``model(x)``, not in
+    ``fit``/``predict``) cost a compiled step per new cell shape, not a compiled loop per
+    call (Keras 3.15.1 with JAX 0.10 at least).
+
+    The cost: called eagerly, Keras' JAX ``rnn`` runs a ``lax.scan`` over a step function
+    it builds anew at every call, so JAX traces and compiles the whole loop every time,
+    even for the same layer on the same shape: about 0.3 s per call on one CPU core.
+    lstm_shapes.py, which calls LSTMs directly 41 times to show their shapes, took 20 s on
+    JAX against 1.6 s on TensorFlow; a feedback loop calling ``model(step)`` pays it at
+    every step. Nothing is wrong but the wait.
+
+    The fix: for the built-in ``LSTM``, ``GRU`` and ``SimpleRNN``, an eager call runs the
+    cell one step at a time from Python through a jitted step that takes the weights as
+    arguments, so it compiles once per cell configuration and input shape and every later
+    call, of any length and by any layer of that configuration, reuses it. The step is the
+    same cell computation the loop runs (outputs agree to float32 rounding), and such a
+    call reads its input as a NumPy array, so that Keras' slicing of its first step compiles
+    nothing either. Everything
+    traced (``fit``, ``evaluate``, ``predict``, a user's ``jax.jit``) and masks,
+    ``unroll=True``, dropout in training and sequences over 1000 steps keep Keras' loop.
+
+    When it can go: when ``tests/test_upstream_canaries.py::test_jax_eager_rnn_compiles_every_call``
+    fails with "upstream fixed".
+    """
+    if keras.backend.backend() != "jax":
+        return
+    for layer_class in (keras.layers.RNN, keras.layers.LSTM, keras.layers.GRU):
+        inner_loop = layer_class.__dict__["inner_loop"]
+        if not getattr(inner_loop, "steps_eagerly", False):
+            layer_class.inner_loop = _stepping_eagerly(inner_loop)
+    if not getattr(keras.layers.RNN.call, "reads_numpy", False):
+        keras.layers.RNN.call = _reading_numpy(keras.layers.RNN.call)
+
+
+_ONE_SIZE = 2**16  # random draws up to this many numbers share one compiled program
+
+
+def _drawing_in_one_size(draw):
+    """Wrap the JAX backend's ``uniform``/``normal`` so that an eager draw of up to
+    ``_ONE_SIZE`` numbers draws ``_ONE_SIZE`` of them and keeps the first ones, reshaped."""
+
+    @functools.wraps(draw)
+    def wrapper(shape, *args, **kwargs):
+        import math
+
+        import jax
+        import numpy as np
+
+        from keras.src.backend.common.stateless_scope import in_stateless_scope
+
+        count = math.prod(int(n) for n in shape)
+        seed = kwargs.get("seed", args[-1] if len(args) == 4 else None)
+        state = getattr(getattr(seed, "state", None), "value", None)  # a SeedGenerator's
+        if count > _ONE_SIZE or in_stateless_scope() or _is_traced((args, kwargs, state)):
+            return draw(shape, *args, **kwargs)
+        first = np.asarray(draw((_ONE_SIZE,), *args, **kwargs))[:count]
+        return jax.numpy.asarray(first.reshape(tuple(shape)))
+
+    wrapper.draws_in_one_size = True
+    return wrapper
+
+
+def draw_weights_in_one_size_on_jax() -> None:
+    """Make a new weight shape cost no compilation on JAX (JAX 0.10 at least).
+
+    The cost: Keras initializes weights with ``jax.random.uniform``/``normal``, which JAX
+    compiles for each shape, and compiling its random-number generator (threefry) is slow:
+    in lstm_shapes.py, whose 16 small layers have 7 weight shapes, the initializers took
+    about half of the tour's time on JAX. Training scripts pay it once per model.
+
+    The fix: with JAX's default generator (threefry, ``jax_threefry_partitionable``), the
+    i-th number a key draws does not depend on how many are drawn, so the first n of a draw
+    of ``_ONE_SIZE`` numbers, reshaped, are the very numbers of a draw of that shape (checked
+    bit for bit in ``tests/test_backends.py``). Draws up to that size take the one compiled
+    size; larger draws, draws inside ``fit`` or a ``jax.jit``, and any other generator are
+    left alone. The weights, and so every result, stay what they were.
+
+    When it can go: when JAX compiles a draw fast enough that lstm_shapes.py on JAX stays
+    within twice TensorFlow's time without it (``python benchmarks/run.py --backend-table
+    --scripts lstm_shapes``).
+    """
+    if keras.backend.backend() != "jax":
+        return
+    import jax
+    from keras.src.backend.jax import random as jax_random
+
+    if not (jax.config.jax_threefry_partitionable
+            and jax.config.jax_default_prng_impl == "threefry2x32"):
+        return
+    for name in ("uniform", "normal"):
+        draw = getattr(jax_random, name)
+        if not getattr(draw, "draws_in_one_size", False):
+            setattr(jax_random, name, _drawing_in_one_size(draw))
+
+
 def apply() -> None:
     """Apply every fix for the current backend (idempotent)."""
     filter_warnings(KERAS_WARNINGS)
@@ -196,6 +397,8 @@ def apply() -> None:
         filter_warnings(TORCH_WARNINGS)
         copy_rnn_initial_state_on_torch()
     carry_stateful_state_on_jax()
+    step_eager_rnns_on_jax()
+    draw_weights_in_one_size_on_jax()
 
 
 apply()

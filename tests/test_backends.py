@@ -98,3 +98,99 @@ def test_stateful_lstm_and_gru_train_on_torch():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "ok" and "Warning" not in result.stderr, result.stderr[-3000:]
+
+
+JAX_EAGER_RNN = """
+import json
+import logging
+
+import jax
+import numpy as np
+
+import common  # applies common.backend_fixes
+import keras
+from keras import layers
+
+jax.config.update("jax_log_compiles", True)
+compiled = []
+handler = logging.Handler()
+handler.emit = lambda record: compiled.append(record.getMessage())
+logging.getLogger("jax").addHandler(handler)
+
+rng = np.random.default_rng(0)
+x = rng.random((3, 6, 2), dtype=np.float32)
+worst = 0.0
+for layer in [cls(4, **options) for cls in (layers.LSTM, layers.GRU, layers.SimpleRNN)
+              for options in ({}, {"return_sequences": True}, {"go_backwards": True},
+                              {"return_sequences": True, "go_backwards": True})] + [
+        layers.Bidirectional(layers.LSTM(4, return_sequences=True)),
+        layers.LSTM(4, return_state=True)]:
+    eager = layer(x)  # the fix's compiled step
+    traced = jax.jit(lambda x: layer(x))(x)  # Keras' own loop (lax.scan)
+    for a, b in zip(jax.tree_util.tree_leaves(eager), jax.tree_util.tree_leaves(traced)):
+        worst = max(worst, float(np.abs(np.asarray(a) - np.asarray(b)).max()))
+# Stateful, called step by step: the state carries, as in one call on the whole sequence.
+inputs = keras.Input(batch_shape=(3, None, 2))
+model = keras.Model(inputs, layers.LSTM(4, stateful=True, return_sequences=True)(inputs))
+whole = np.asarray(model(x))
+model.layers[1].reset_state()
+steps = np.concatenate([np.asarray(model(x[:, t:t + 1])) for t in range(6)], axis=1)
+# Another layer of the same configuration, on new lengths: nothing new to compile.
+layers.LSTM(4)(x[:, :5])
+compiled.clear()
+for length in (1, 3, 7):
+    layers.LSTM(4)(rng.random((3, length, 2), dtype=np.float32))
+# (Only compiled loops and steps count: copying a new shape may still compile a little.)
+loops = [m for m in compiled if m.startswith("Finished XLA") and ("step" in m or "scan" in m)]
+print(json.dumps({"worst": worst, "stateful": float(np.abs(whole - steps).max()),
+                  "loops_compiled_again": loops}))
+"""
+
+
+def test_eager_rnn_calls_on_jax_compile_a_step_once_and_match_keras_loop():
+    """common.backend_fixes.step_eager_rnns_on_jax: LSTM, GRU and SimpleRNN called directly on
+    JAX give Keras' own loop's numbers (every option lstm_shapes.py shows), a stateful layer
+    fed step by step matches one call on the whole sequence, and a new layer of a known
+    configuration compiles nothing, whatever the length."""
+    result = subprocess.run([sys.executable, "-c", JAX_EAGER_RNN], cwd=ROOT,
+                            env={**os.environ, "KERAS_BACKEND": "jax"},
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found["worst"] < 1e-5 and found["stateful"] < 1e-5, found
+    assert found["loops_compiled_again"] == [], found
+
+
+JAX_WEIGHTS = """
+import numpy as np
+
+import common  # applies common.backend_fixes
+import keras
+from keras.src.backend.jax import random as jax_random
+
+assert jax_random.uniform.draws_in_one_size and jax_random.normal.draws_in_one_size
+same = True
+for init in (keras.initializers.GlorotUniform(seed=3), keras.initializers.Orthogonal(seed=4),
+             keras.initializers.RandomNormal(seed=5), keras.initializers.HeNormal(seed=6)):
+    for shape in ((2, 32), (8, 32), (8, 1), (7, 3, 5)):
+        if isinstance(init, keras.initializers.Orthogonal) and len(shape) != 2:
+            continue
+        fixed = np.asarray(init(shape))
+        jax_random.uniform, jax_random.normal = (jax_random.uniform.__wrapped__,
+                                                 jax_random.normal.__wrapped__)
+        plain = np.asarray(init(shape))  # JAX's own draw of this shape
+        common.backend_fixes.draw_weights_in_one_size_on_jax()
+        same = same and np.array_equal(fixed, plain)
+print("same" if same else "different")
+"""
+
+
+def test_weights_drawn_in_one_size_on_jax_are_the_same_numbers():
+    """common.backend_fixes.draw_weights_in_one_size_on_jax: the first numbers of one large
+    draw, reshaped, are bit for bit what JAX draws for the shape itself, for the
+    initializers the scripts use (uniform and normal draws, seeded)."""
+    result = subprocess.run([sys.executable, "-c", JAX_WEIGHTS], cwd=ROOT,
+                            env={**os.environ, "KERAS_BACKEND": "jax"},
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == "same"

@@ -184,3 +184,31 @@ def test_the_originals_run_on_every_backend(backend):
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads(done.stdout.strip().splitlines()[-1])
     assert all(r["train_seconds_full"] > r["train_seconds"] > 0 for r in results)
+
+
+def test_some_rows_measured_again_replace_theirs_and_keep_the_rest():
+    """--backend-table --scripts A,B --update-readme: rows A and B come from the new run, with
+    a note saying when; the other rows and the first run's header stay."""
+    def rows(seconds):
+        return [{"script": script, "backend": backend, "label": "x", "seconds": seconds,
+                 "accuracy": None} for script in ("echo_full", "lstm_shapes")
+                for backend in ("tensorflow", "jax")]
+
+    old = "Measured before.\n\n" + bench.backend_table(rows(9.0), ["tensorflow", "jax"]) + "\n"
+    new = bench.backend_table(rows(2.0), ["tensorflow", "jax"])
+    note = f"{bench.NOTE_START} `lstm_shapes`, measured now."
+    merged = bench.merge_rows(old, new, ["lstm_shapes"], note)
+    assert merged.startswith("Measured before.\n\n" + note + "\n\n| script")
+    assert "| echo_full (x) | 9.0 s |" in merged and "| lstm_shapes (x) | 2.0 s |" in merged
+    again = bench.merge_rows(merged, new, ["lstm_shapes"], note)  # the old note goes
+    assert again.count(bench.NOTE_START) == 1 and again == merged
+    both = bench.merge_rows(old, new, ["echo_full", "lstm_shapes"],
+                            f"{bench.NOTE_START} `echo_full`, `lstm_shapes`, measured then.")
+    one = bench.merge_rows(both, new, ["lstm_shapes"], note)  # a note on more rows stays
+    assert one.count(bench.NOTE_START) == 2
+    with pytest.raises(ValueError):
+        bench.merge_rows(old, new, ["stateful_alphabet"], note)
+    with pytest.raises(SystemExit):
+        bench.main(["--backend-table", "--scripts", "no_such_script"])
+    with pytest.raises(SystemExit):
+        bench.main(["--scripts", "lstm_shapes"])  # the benchmark takes --tasks

@@ -42,7 +42,10 @@ CLAIMS = {  # results of the default run: paths into docs/stateful_alphabet.json
     "99.40%": "experiments.variable-length.accuracy",
     "50.00%": "whole_sequence.stateless_accuracy",
 }
-MEASURED = {}
+MEASURED = {  # results of other runs (TensorFlow): the lowest of seeds 1-5, bucketing
+    "98.10%": (["--experiments", "variable-length", "--seed", "4"],
+               "experiments.variable-length.accuracy"),
+}
 UNMEASURED = {
     "84.00%": "published in the original tutorial (machinelearningmastery.com, 'Understanding "
               "Stateful LSTM Recurrent Neural Networks in Python with Keras'): naive",
@@ -58,7 +61,7 @@ UNMEASURED = {
 DEFAULT_RUN = {"naive": 1.0, "window-features": 22 / 23, "window-steps": 1.0, "batch-state": 1.0,
                "stateful": 1.0, "variable-length": 0.994}
 ANY_SEED = {"naive": 1.0, "window-features": 0.95, "window-steps": 1.0, "batch-state": 1.0,
-            "stateful": 1.0, "variable-length": 0.99}
+            "stateful": 1.0, "variable-length": 0.981}
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 # The lift test (tests/test_lessons.py): the Build and Train cells, pasted into a notebook
@@ -118,7 +121,8 @@ def test_only_114_runs_exist_so_test_draws_repeat_training_runs(sa):
 
 def test_probe_inputs_hold_one_letter_padded_to_each_shape(sa):
     for name, shape in (("naive", (1, 1, 1)), ("window-steps", (1, 3, 1)),
-                        ("window-features", (1, 1, 3)), ("variable-length", (1, 5, 1))):
+                        ("window-features", (1, 1, 3)), ("variable-length", (1, 1, 1)),
+                        ("variable-length-masked", (1, 5, 1))):
         probe = sa["probe_input"](sa["EXPERIMENTS"][name], "K")
         assert probe.shape == shape
         assert probe.ravel()[-1] == pytest.approx(11 / 26) and not probe.ravel()[:-1].any()
@@ -169,7 +173,8 @@ def test_reset_callback_zeroes_the_state_where_an_alphabet_ends(sa):
 def test_parse_experiments_start_and_help_defaults_from_the_table(sa, capsys):
     args = sa["parse"](["--experiments", " stateful , naive", "--start", "c"])
     assert args.experiments == ["stateful", "naive"] and args.start == "C" and args.epochs is None
-    assert sa["parse"]([]).experiments == list(sa["EXPERIMENTS"])
+    defaults = sa["parse"]([]).experiments
+    assert defaults == [name for name in sa["EXPERIMENTS"] if name != "variable-length-masked"]
     with pytest.raises(SystemExit):
         sa["parse"](["--help"])
     shown = " ".join(capsys.readouterr().out.split())
@@ -316,3 +321,33 @@ def test_bars_on_other_seeds(seed):
     assert results["stateful"]["probe"] != "L"
     whole = metrics["whole_sequence"]
     assert whole["stateless_accuracy"] <= 0.5 and whole["stateful_accuracy"] == 1.0
+
+
+def test_bucketing_batches_hold_one_length_and_every_run_once_a_pass(sa):
+    """length_batches: each batch one length, each pass every run once, the first two
+    batches of different lengths (TensorFlow reads the data's shape from them), and the
+    PyDataset hands them to fit unpadded."""
+    runs, targets = sa["make_patterns"](np.random.default_rng(0), 300)
+    batches = sa["length_batches"](runs, np.random.default_rng(1), 32, 2)
+    assert all(len({len(runs[i]) for i in batch}) == 1 and len(batch) <= 32 for batch in batches)
+    assert len(runs[batches[0][0]]) != len(runs[batches[1][0]])
+    counts = np.bincount(np.concatenate(batches), minlength=len(runs))
+    assert (counts == 2).all()
+    x, y = sa["LengthBatches"](runs, targets, batches)[0]
+    assert x.shape == (len(batches[0]), len(runs[batches[0][0]]), 1) and x.min() > 0
+    assert list(y) == list(targets[batches[0]])
+    grouped = sa["by_length"](runs)
+    assert [x.shape[1] for _, x in grouped] == [1, 2, 3, 4, 5]
+    assert sorted(np.concatenate([where for where, _ in grouped])) == list(range(len(runs)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 7])
+def test_padding_and_masking_on_every_seed(seed):
+    """What we learned's comparison: the same runs padded and masked, at the same 300 passes,
+    scored 99.40% on seed 7 and 100.00% on seeds 1-5 (bucketing: test_bars_on_other_seeds)."""
+    metrics = run_namespace(SCRIPT, *QUIET, "--experiments", "variable-length-masked",
+                            "--seed", str(seed))["metrics"]
+    masked = metrics["experiments"]["variable-length-masked"]
+    assert masked["accuracy"] == pytest.approx(0.994 if seed == 7 else 1.0)
+    assert masked["probe"] == "L" and masked["measured_on"] == "1000 test draws"

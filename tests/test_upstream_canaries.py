@@ -128,3 +128,41 @@ def test_torch_stateful_backward():
     found = probe("torch", TORCH_BACKWARD)
     report(found, "keras-team/keras#20875 (torch stateful RNN backward, in-place state)",
            "common.backend_fixes.copy_rnn_initial_state_on_torch")
+
+
+JAX_EAGER_LOOP = """
+    import json
+    import logging
+
+    import jax
+    import numpy as np
+    import keras
+
+    jax.config.update("jax_log_compiles", True)
+    compiled = []
+    handler = logging.Handler()
+    handler.emit = lambda record: compiled.append(record.getMessage())
+    logging.getLogger("jax").addHandler(handler)
+
+    lstm = keras.layers.LSTM(3)
+    x = np.ones((2, 4, 1), dtype="float32")
+    lstm(x)
+    compiled.clear()
+    lstm(x)  # the same layer on the same shape again
+    print(json.dumps({
+        "keras": keras.__version__,
+        "an eager LSTM call compiles its loop again": any(
+            m.startswith("Finished XLA") and "scan" in m for m in compiled),
+    }))
+"""
+
+
+def test_jax_eager_rnn_compiles_every_call():
+    """Not a wrong result, a slow one: called directly on JAX (not in ``fit``/``predict``),
+    Keras' ``rnn`` builds a new step function at every call, so JAX compiles its whole
+    ``lax.scan`` again each time, even for the same layer and shape (about 0.3 s on one CPU
+    core; seen on Keras 3.15.1 with JAX 0.10.2). Work-around:
+    ``common.backend_fixes.step_eager_rnns_on_jax``, applied by ``import common``."""
+    found = probe("jax", JAX_EAGER_LOOP)
+    report(found, "JAX eager RNN calls compiling their loop at every call",
+           "common.backend_fixes.step_eager_rnns_on_jax")
