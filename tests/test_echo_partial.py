@@ -246,10 +246,12 @@ def test_help_works_and_shows_the_targets():
 
 
 # The checked range: --n-in 2..8 with --n-out 1..ceil(n_in / 2), --vocab 10..100. Its
-# corners, points inside, and more seeds at the hardest corner (8 -> 4, vocab 100).
+# corners, a second seed at the hardest one (8 -> 4, vocab 100), and one point inside where
+# n_out is ceil(n_in / 2) (5 -> 3). Five more inside points (6 -> 3, 7 -> 2, 4 -> 2, 3 -> 2,
+# 5 -> 3 at vocab 10) passed on every run from 2026-11 to 2026-12-03 and went to keep CI
+# under 50 minutes: the sweep was its slow step's largest cost (issue 30).
 SWEEP = [(2, 1, 10, 1), (2, 1, 100, 1), (8, 1, 10, 1), (8, 1, 100, 1), (8, 4, 10, 1),
-         (8, 4, 100, 1), (8, 4, 100, 2), (5, 3, 100, 1), (5, 3, 10, 2), (6, 3, 50, 3),
-         (7, 2, 30, 4), (4, 2, 70, 5), (3, 2, 100, 6)]
+         (8, 4, 100, 1), (8, 4, 100, 2), (5, 3, 100, 1)]
 
 
 @pytest.mark.slow
