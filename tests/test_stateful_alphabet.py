@@ -42,7 +42,7 @@ CLAIMS = {  # results of the default run: paths into docs/stateful_alphabet.json
     "99.40%": "experiments.variable-length.accuracy",
     "50.00%": "whole_sequence.stateless_accuracy",
 }
-MEASURED = {  # results of other runs (TensorFlow): the lowest of seeds 1-5, bucketing
+MEASURED = {  # results of other runs (TensorFlow): bucketing's lowest, on seed 4
     "98.10%": (["--experiments", "variable-length", "--seed", "4"],
                "experiments.variable-length.accuracy"),
 }
@@ -57,7 +57,8 @@ UNMEASURED = {
 }
 
 # The bars the lesson promises, literal (issue 19): the previous default run's accuracies
-# (TensorFlow, seed 7), and the lowest each recipe scored on seeds 1-5 and 7.
+# (TensorFlow, seed 7), and the lowest each recipe scored on seeds 1-3 and 7 (and 4, for
+# variable-length: MEASURED).
 DEFAULT_RUN = {"naive": 1.0, "window-features": 22 / 23, "window-steps": 1.0, "batch-state": 1.0,
                "stateful": 1.0, "variable-length": 0.994}
 ANY_SEED = {"naive": 1.0, "window-features": 0.95, "window-steps": 1.0, "batch-state": 1.0,
@@ -305,18 +306,28 @@ def test_same_seed_same_metrics_other_start_and_a_warning_when_short(capsys):
     assert "WARNING: naive scored" in printed and "raise --epochs (it ran 2 passes)" in printed
 
 
+# Seeds 1-3 run every experiment, the masked one too, in one run each (until 2026-12-03
+# seeds 1-5, with the masked runs apart: 10 minutes of CI's slow step).
+OTHER_SEEDS = [1, 2, 3]
+EVERY_EXPERIMENT = ("naive,window-features,window-steps,batch-state,stateful,variable-length,"
+                    "variable-length-masked")
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("seed", OTHER_SEEDS)
 def test_bars_on_other_seeds(seed):
     """The bars, and What we learned's seed facts: window-steps gets all 23 windows on every
-    seed; window-features misses one of 23 on seeds 2 and 4 and none on 1, 3 and 5."""
-    metrics = run_namespace(SCRIPT, *QUIET, "--seed", str(seed))["metrics"]
+    seed; window-features misses one of 23 on seed 2 and none on 1 and 3; padded and masked,
+    the runs of 1..5 letters score 100.00% and answer L to a lone K."""
+    metrics = default_metrics(SCRIPT, "--seed", str(seed), "--experiments", EVERY_EXPERIMENT)
     results = metrics["experiments"]
+    masked = results.pop("variable-length-masked")
+    assert masked["accuracy"] == 1.0 and masked["probe"] == "L"
     for name, bar in ANY_SEED.items():
         assert results[name]["accuracy"] >= bar, (seed, name)
     assert results["window-steps"]["accuracy"] == 1.0
     assert results["window-features"]["accuracy"] == pytest.approx(
-        22 / 23 if seed in (2, 4) else 1.0)
+        22 / 23 if seed == 2 else 1.0)
     assert metrics["generated"] == ALPHABET
     assert results["stateful"]["probe"] != "L"
     whole = metrics["whole_sequence"]
@@ -342,12 +353,10 @@ def test_bucketing_batches_hold_one_length_and_every_run_once_a_pass(sa):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 7])
-def test_padding_and_masking_on_every_seed(seed):
+def test_padding_and_masking_on_the_default_seed():
     """What we learned's comparison: the same runs padded and masked, at the same 300 passes,
-    scored 99.40% on seed 7 and 100.00% on seeds 1-5 (bucketing: test_bars_on_other_seeds)."""
-    metrics = run_namespace(SCRIPT, *QUIET, "--experiments", "variable-length-masked",
-                            "--seed", str(seed))["metrics"]
+    scored 99.40% on seed 7 (and 100.00% on seeds 1-3: test_bars_on_other_seeds)."""
+    metrics = run_namespace(SCRIPT, *QUIET, "--experiments", "variable-length-masked")["metrics"]
     masked = metrics["experiments"]["variable-length-masked"]
-    assert masked["accuracy"] == pytest.approx(0.994 if seed == 7 else 1.0)
+    assert metrics["seed"] == 7 and masked["accuracy"] == pytest.approx(0.994)
     assert masked["probe"] == "L" and masked["measured_on"] == "1000 test draws"
