@@ -7,8 +7,8 @@ You will learn when slicing a many-to-many LSTM's output is enough and when it i
 an encoder squeezes the whole window into one vector, how `RepeatVector` hands that vector
 to every output step of a decoder, how a recipe can grow with the shape and stop at its
 target, and why the original recipe's stateful LSTM changes nothing.
-The default run trains in under 20 s on 2 CPU cores (CI checks it); `--recipe tutorial` makes about
-15 times as many weight updates, with a larger LSTM.
+The default run trains in under 20 s on 2 CPU cores (CI checks it); `--recipe tutorial`
+makes about 15 times as many weight updates, with a larger LSTM.
 """
 
 # %% [markdown]

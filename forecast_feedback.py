@@ -10,8 +10,8 @@ loop (a stateful layer, or `return_state=True` with `initial_state`), how to sto
 on the error the lesson scores (a multi-step forecast of validation series), and how the
 LSTM compares with a window model, a direct multi-step model, and four forecasts that
 need no training, a linear autoregressive one among them.
-The default run trains its three models in under 60 s on 2 CPU cores (CI checks it); the printed
-summary and `--metrics` give the seconds.
+The default run trains its three models in under 60 s on 2 CPU cores (CI checks it); the
+printed summary and `--metrics` give the seconds.
 """
 
 # %% [markdown]

@@ -72,11 +72,11 @@ from common.training import fit_verbosity, seed_everything
 # `naive` and the windows take batches of 5 instead of 1, `variable-length` 32; and `epochs`
 # (passes over the data) are fewer. `variable-length-masked`, the same runs padded and masked
 # (see Build the model), is not in the default run; `--experiments variable-length-masked`
-# runs it. `tutorial` is the published accuracy, only ever printed
-# as such; `expected` is a bar just under the lowest accuracy the recipe scored at its
-# defaults on seeds 1-3 and 7 (TensorFlow; for `variable-length`, 98.10% on seed 4): a run
-# that scores less says so, and which flag to raise. These defaults are the range we checked; other `--epochs` or `--batch-size` values
-# run, and the bar tells you whether they still learned the task.
+# runs it. `tutorial` is the published accuracy, only ever printed as such; `expected` is a
+# bar just under the lowest accuracy the recipe scored at its defaults on seeds 1-3 and 7
+# (TensorFlow; for `variable-length`, 98.10% on seed 4): a run that scores less says so, and
+# which flag to raise. These defaults are the range we checked; other `--epochs` or
+# `--batch-size` values run, and the bar tells you whether they still learned the task.
 #
 # `WHOLE_SEQUENCE` is the recipe of the last section: 26 steps fed in chunks of 13.
 

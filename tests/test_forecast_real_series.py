@@ -5,7 +5,6 @@ can is forecast, runs repeat exactly, and a saved model reloads anywhere."""
 
 import json
 
-
 import numpy as np
 import pytest
 

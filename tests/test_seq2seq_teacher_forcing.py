@@ -3,7 +3,6 @@ share the trained layers (the loop fed the true tokens IS the teacher-forced mod
 main claim on a quick configuration, determinism, a saved model that reloads anywhere, bad
 input; slow: the default run's bars and the checked range of --length."""
 
-
 import numpy as np
 import pytest
 

@@ -309,17 +309,16 @@ def test_same_seed_same_metrics_other_start_and_a_warning_when_short(capsys):
 # Seeds 1-3 run every experiment, the masked one too, in one run each (until 2026-12-03
 # seeds 1-5, with the masked runs apart: 10 minutes of CI's slow step).
 OTHER_SEEDS = [1, 2, 3]
-EVERY_EXPERIMENT = ("naive,window-features,window-steps,batch-state,stateful,variable-length,"
-                    "variable-length-masked")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("seed", OTHER_SEEDS)
-def test_bars_on_other_seeds(seed):
+def test_bars_on_other_seeds(seed, sa):
     """The bars, and What we learned's seed facts: window-steps gets all 23 windows on every
     seed; window-features misses one of 23 on seed 2 and none on 1 and 3; padded and masked,
     the runs of 1..5 letters score 100.00% and answer L to a lone K."""
-    metrics = default_metrics(SCRIPT, "--seed", str(seed), "--experiments", EVERY_EXPERIMENT)
+    every_experiment = ",".join(sa["EXPERIMENTS"])  # the script's own list, the masked one too
+    metrics = default_metrics(SCRIPT, "--seed", str(seed), "--experiments", every_experiment)
     results = metrics["experiments"]
     masked = results.pop("variable-length-masked")
     assert masked["accuracy"] == 1.0 and masked["probe"] == "L"

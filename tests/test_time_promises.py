@@ -24,10 +24,14 @@ PROMISE = re.compile(r"under (\d+) s on 2 CPU cores")
 SLACK = 1.25  # how far over its promise a run may go before the promise is called broken
 
 
+def header(script: str) -> str:
+    """The script's docstring, its header."""
+    return ast.get_docstring(ast.parse((ROOT / script).read_text()))
+
+
 def promised_seconds(script: str) -> int:
     """The N of the header's "under N s on 2 CPU cores" (exactly one such phrase)."""
-    header = ast.get_docstring(ast.parse((ROOT / script).read_text()))
-    found = PROMISE.findall(" ".join(header.split()))
+    found = PROMISE.findall(" ".join(header(script).split()))
     assert len(found) == 1, f"{script}'s header states its time as 'under N s on 2 CPU cores' once"
     return int(found[0])
 
@@ -35,8 +39,7 @@ def promised_seconds(script: str) -> int:
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_every_header_promises_a_measured_time(script):
     assert promised_seconds(script) > 0
-    header = ast.get_docstring(ast.parse((ROOT / script).read_text()))
-    assert "laptop" not in header, "a time measured on 2 CPU cores, not on an unmeasured laptop"
+    assert "laptop" not in header(script), "a time measured on 2 CPU cores, not on an unmeasured laptop"
 
 
 def test_the_readme_promises_the_longest():

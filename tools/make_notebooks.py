@@ -475,13 +475,14 @@ def main(argv=None) -> int:
                 print(f"{shown} does not exist yet: run with --execute", file=sys.stderr)
                 failed.append(script.name)
                 continue
-            changed = keep_outputs(notebook, nbformat.read(target, as_version=4))
+            committed = nbformat.read(target, as_version=4)
+            changed = keep_outputs(notebook, committed)
             if changed:
                 print(f"{script.name}: code cells changed ({', '.join(changed[:5])}): run with "
                       f"--execute", file=sys.stderr)
                 failed.append(script.name)
                 continue
-            notebook.metadata = nbformat.read(target, as_version=4).metadata
+            notebook.metadata = committed.metadata
         if args.execute:
             print(f"executing {script.name} ...", flush=True)
             began = time.perf_counter()
