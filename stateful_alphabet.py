@@ -293,8 +293,8 @@ for name in args.experiments:
 # zeros would move the state, and a lone letter would be a different question from the
 # naive model's). The bucketed `variable-length` needs no mask: a lone K is one step.
 #
-# When to use which: both learn the task here, the mask a little better at the same budget
-# (What we learned has the numbers). Padding keeps one array of one shape, so any batch can
+# When to use which: both learn the task here, with the same scores at 300 passes on seeds
+# 1-3 and 7 (What we learned has the numbers). Padding keeps one array of one shape, so any batch can
 # mix lengths and the data needs no pipeline; it pays for every padded step, and a mask makes
 # some backends leave their fast LSTM: on PyTorch (Keras 3.15.1) a masked LSTM runs Keras'
 # step-by-step loop instead of the fused one, several times slower (docs/backends.md times
@@ -508,11 +508,12 @@ if "variable-length" in results and args.examples:
         print(f"Input {spell(run):>{MAX_LEN}}  Expected {ALPHABET[target]}  "
               f"{'☑' if guess == target else '☒'} Predicted {ALPHABET[guess]}")
 
-header = (f"{'experiment':<16} {'tutorial':>9} {'this run':>9}  {'measured on':<22}"
+width = max(16, *map(len, results))  # the longest name: variable-length-masked
+header = (f"{'experiment':<{width}} {'tutorial':>9} {'this run':>9}  {'measured on':<22}"
           f"{'train s':>8}  probe {args.start} ->")
 print(f"\n{header}\n{'-' * len(header)}")
 for name, r in results.items():
-    print(f"{name:<16} {100 * r['tutorial_accuracy']:>8.2f}% {100 * r['accuracy']:>8.2f}%  "
+    print(f"{name:<{width}} {100 * r['tutorial_accuracy']:>8.2f}% {100 * r['accuracy']:>8.2f}%  "
           f"{r['measured_on']:<22}{r['train_seconds']:>8.1f}  {r['probe']}")
 print("tutorial: the published accuracy; this run: measured now, by this script")
 for name, r in results.items():
