@@ -42,8 +42,9 @@ CLAIMS = {  # results of the default run: paths into docs/stateful_alphabet.json
     "99.40%": "experiments.variable-length.accuracy",
     "50.00%": "whole_sequence.stateless_accuracy",
 }
-MEASURED = {  # results of other runs (TensorFlow): bucketing's lowest, on seed 4
-    "98.10%": (["--experiments", "variable-length", "--seed", "4"],
+MEASURED = {  # results of other runs (TensorFlow): bucketing's lowest, on seed 4 (the masked
+    # runs' 100.00% there: test_on_seed_4_bucketing_falls_short_where_the_mask_does_not)
+    "98.10%": (["--experiments", "variable-length,variable-length-masked", "--seed", "4"],
                "experiments.variable-length.accuracy"),
 }
 UNMEASURED = {
@@ -349,6 +350,15 @@ def test_bucketing_batches_hold_one_length_and_every_run_once_a_pass(sa):
     grouped = sa["by_length"](runs)
     assert [x.shape[1] for _, x in grouped] == [1, 2, 3, 4, 5]
     assert sorted(np.concatenate([where for where, _ in grouped])) == list(range(len(runs)))
+
+
+@pytest.mark.slow
+def test_on_seed_4_bucketing_falls_short_where_the_mask_does_not():
+    """What we learned: at 300 passes on seed 4, bucketing 98.10% and the mask 100.00% (the
+    MEASURED run, kept by conftest.default_metrics and shared with tests/test_claims.py)."""
+    results = default_metrics(SCRIPT, *MEASURED["98.10%"][0])["experiments"]
+    assert results["variable-length"]["accuracy"] == pytest.approx(0.981)
+    assert results["variable-length-masked"]["accuracy"] == 1.0
 
 
 @pytest.mark.slow
