@@ -32,7 +32,7 @@ import numpy as np
 from keras import layers, ops
 
 from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings, show_figure, warn_outside_range, write_outputs
+from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
 from common.data import frame_pandas
 from common.plots import plot_training_curves
 from common.training import fit_verbosity
@@ -380,9 +380,7 @@ if args.pad:  # the windows that the unpadded framing drops
     scores["incomplete_window_accuracy"] = float(right.all(axis=1)[incomplete].mean())
     rows["incomplete windows"] = f"{scores['incomplete_window_accuracy']:.2%} of {incomplete.sum()}"
 title = f"echo_full ({args.recipe} recipe, {args.framing}, {keras.backend.backend()})"
-print(f"\n{title}\n{'-' * len(title)}")
-for label, value in rows.items():
-    print(f"{label:<{max(map(len, rows))}}  {value}")
+show_table(rows, title)
 metrics = {"script": "echo_full", "backend": keras.backend.backend(), "seed": args.seed,
            "headline": f"{scores['sequence_accuracy']:.2%} of {len(x_test)} held-out windows "
                        f"echoed whole after {epochs_run} pass{'es' * (epochs_run != 1)} over "

@@ -41,7 +41,7 @@ import numpy as np
 from keras import layers, ops
 
 from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings, show_figure, warn_outside_range, write_outputs
+from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
 from common.data import frame_pandas
 from common.plots import plot_training_curves
 from common.training import fit_verbosity
@@ -384,9 +384,7 @@ rows = {"training windows": f"{len(x_train)} ({args.sequences} sequences)",
         "held-out sequence accuracy": f"{scores['sequence_accuracy']:.2%} of {len(x_test)} windows",
         "per output step": ", ".join(f"{a:.2%}" for a in scores["per_position_accuracy"])}
 title = f"echo_partial ({args.recipe} recipe, {args.n_in} -> {args.n_out}, {keras.backend.backend()})"
-print(f"\n{title}\n{'-' * len(title)}")
-for label, value in rows.items():
-    print(f"{label:<{max(map(len, rows))}}  {value}")
+show_table(rows, title)
 metrics = {"script": "echo_partial", "backend": keras.backend.backend(), "seed": args.seed,
            "headline": f"{scores['sequence_accuracy']:.2%} of {len(x_test)} held-out windows: "
                        f"the first {args.n_out} of {args.n_in} integers right after {epochs_run} "

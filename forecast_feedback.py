@@ -44,12 +44,13 @@ import time
 import common  # first: it quiets TensorFlow's start-up notes, picks a backend, applies fixes
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers
 from matplotlib.figure import Figure
 
 from common.cli import check_memory, int_at_least, make_parser, name_list, non_negative_float
-from common.cli import parse_args, positive_float, print_settings, show_figure, warn_outside_range
-from common.cli import write_outputs
+from common.cli import parse_args, positive_float, print_settings, show_figure, show_table
+from common.cli import warn_outside_range, write_outputs
 from common.training import seed_everything
 
 # %% [markdown]
@@ -450,12 +451,12 @@ forecasts = {**baselines, **forecasts}  # every method, the baselines first
 rmse = {name: rmse_per_step(forecast) for name, forecast in forecasts.items()}
 label = {name: f"AR({AR_ORDER})" if name == "autoregressive" else name for name in rmse}
 shown_steps = sorted({1, 2, 5, 10, args.horizon} & set(range(1, args.horizon + 1)))
-title = f"RMSE by steps ahead ({len(test)} held-out series, {keras.backend.backend()})"
-print(f"\n{title}\n{'-' * len(title)}\n{'method':<18}" + "".join(f"{s:>8}" for s in shown_steps)
-      + "   training")
-for name, values in rmse.items():
-    print(f"{label[name]:<18}" + "".join(f"{values[s - 1]:8.3f}" for s in shown_steps)
-          + (f"   {train_seconds[name]:.1f} s" if name in train_seconds else ""))
+table = pd.DataFrame({f"{s} ahead": {label[name]: round(float(values[s - 1]), 3)
+                                      for name, values in rmse.items()} for s in shown_steps})
+table["training"] = [f"{train_seconds[name]:.1f} s" if name in train_seconds else "-"
+                     for name in rmse]
+show_table(table.rename_axis("method"),
+           f"RMSE by steps ahead ({len(test)} held-out series, {keras.backend.backend()})")
 
 
 def first_steps(row):

@@ -44,6 +44,7 @@ import warnings
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers
 from matplotlib.figure import Figure
 from statsmodels.tsa.ar_model import AutoReg, ar_select_order
@@ -51,7 +52,7 @@ from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.stattools import acf, kpss
 
 from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings, print_summary, show_figure, write_outputs
+from common.cli import print_settings, show_figure, show_table, write_outputs
 from common.series import load_series
 from common.training import fit_verbosity, seed_everything
 
@@ -562,12 +563,12 @@ ORDER = ["lstm", "persistence", "seasonal-naive", "autoreg", "ets", "lstm-values
          "lstm-leaky-scale"]
 names = [name for name in ORDER if name in scores]
 shown = sorted({1, 2, 5, 10, args.horizon} & set(range(1, args.horizon + 1)))
-print_summary(f"{series.name}: RMSE by steps ahead over {len(origins['test'])} test origins "
-              f"({keras.backend.backend()})", {
-                  "method": "".join(f"{step:>9}" for step in shown) + "   vs pers.   MASE",
-                  **{name: "".join(f"{scores[name]['rmse_per_step'][step - 1]:9.3f}" for step in shown)
-                     + f"{scores[name]['rmse_ratio']:10.3f}{scores[name]['mase']:8.3f}"
-                     for name in names}})
+table = pd.DataFrame({name: {**{f"{step} ahead": scores[name]["rmse_per_step"][step - 1]
+                                 for step in shown},
+                              "vs pers.": scores[name]["rmse_ratio"], "MASE": scores[name]["mase"]}
+                       for name in names}).T.astype(float).round(3)
+show_table(table.rename_axis("method"), f"{series.name}: RMSE by steps ahead over "
+           f"{len(origins['test'])} test origins ({keras.backend.backend()})")
 beats = bool((scores["lstm"]["rmse_per_step"] < scores["persistence"]["rmse_per_step"]).all())
 best = min(names, key=lambda name: scores[name]["rmse_ratio"])
 print(f"\nthe LSTM beats persistence at every step: {beats}; lowest mean RMSE ratio: {best}")

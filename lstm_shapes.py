@@ -30,11 +30,12 @@ import time
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers
 from matplotlib.figure import Figure
 
 from common.cli import check_memory, int_at_least, make_parser, parse_args, print_settings
-from common.cli import print_summary, show_figure, write_outputs
+from common.cli import show_figure, show_table, write_outputs
 from common.plots import DPI, SIZE
 from common.training import seed_everything
 
@@ -302,11 +303,17 @@ difference("stateful", "max_abs_difference", whole, in_batches)
 difference("stateful", "reset_difference", whole, restarted, same=False)
 series = {name: [round(float(v), 6) for v in values[0, :, 0]] for name, values in
           (("whole", whole), ("in_batches", in_batches), ("reset_each_batch", restarted))}
+
+# %% [markdown]
+# Where the three part: the first unit of the first sample, from the last step of the first
+# batch on.
+
+# %%
 if args.examples and not args.quiet:  # from the last step of the first batch, where they part
-    print(f"\nfirst unit, first sample, from step {T}:\n{'step':>4}  {'whole':>10}  "
-          f"{'in batches':>10}  {'reset each':>10}")
-    for i in range(T - 1, min(T * args.chunks, T - 1 + args.examples)):
-        print(f"{i + 1:>4}  " + "  ".join(f"{series[k][i]:>10.6f}" for k in series))
+    shown = range(T - 1, min(T * args.chunks, T - 1 + args.examples))
+    show_table(pd.DataFrame({k: [series[k][i] for i in shown] for k in series},
+                            index=pd.Index([i + 1 for i in shown], name="step")),
+               f"first unit, first sample, from step {T}")
 
 # %% [markdown]
 # ## Windows vs the whole sequence
@@ -384,7 +391,7 @@ metrics["headline"] = (f"stateful batches vs the whole sequence: max difference 
                        f"{sections['stateful']['max_abs_difference']:.1e}; reset every batch: "
                        f"{sections['stateful']['reset_difference']:.2f}; last {T}-step window: "
                        f"{sections['windows']['last_window_difference']:.3f}")
-print_summary(f"lstm_shapes ({metrics['backend']}): input -> output shapes", rows)
+show_table(rows, f"lstm_shapes ({metrics['backend']}): input -> output shapes")
 
 
 def plot_stateful(series, timesteps):

@@ -43,10 +43,11 @@ import time
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers
 
 from common.cli import check_memory, int_at_least, make_parser, name_list, parse_args, positive_float
-from common.cli import print_settings, show_figure, warn_outside_range, write_outputs
+from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
 from common.plots import plot_grouped_bars
 from common.training import seed_everything
 
@@ -325,21 +326,16 @@ for kind, model in models.items():
 
 
 # %%
-def accuracy_table(results, length, vocab):
-    """Aligned plain-text table: a row per model, a column per position, then element and
-    sequence accuracy, epochs and training seconds."""
-    first = max(8, *(len(name) + 2 for name in results))
-    heads = [f"{f'pos {t}':>9}" for t in range(length)]
-    heads += [f"{h:>10}" for h in ("element", "sequence", "epochs", "train s")]
-    copies = "".join(f"{f'x{length - 1 - t}':>9}" for t in range(length))
-    lines = [f"{'model':<{first}}" + "".join(heads), f"{'copies':<{first}}" + copies]
-    for name, scores in results.items():
-        cells = [f"{a:>9.2%}" for a in scores["per_position_accuracy"]]
-        cells += [f"{scores[key]:>10.2%}" for key in ("element_accuracy", "sequence_accuracy")]
-        cells += [f"{scores['epochs_run']:>10}", f"{scores['train_seconds']:>10.1f}"]
-        lines.append(f"{name:<{first}}" + "".join(cells))
-    lines.append(f"chance (guessing 1 of {vocab} integers): {1 / vocab:.2%} at every position")
-    return "\n".join(lines)
+def accuracy_table(results, length):
+    """A row per model: accuracy at each output position (the column names which input
+    position it copies), then element and sequence accuracy, epochs and training seconds."""
+    return pd.DataFrame({name: {
+        **{f"pos {t} (x{length - 1 - t})": f"{a:.2%}"
+           for t, a in enumerate(scores["per_position_accuracy"])},
+        "element": f"{scores['element_accuracy']:.2%}",
+        "sequence": f"{scores['sequence_accuracy']:.2%}",
+        "epochs": scores["epochs_run"], "train s": round(scores["train_seconds"], 1)}
+        for name, scores in results.items()}).T.rename_axis("model")
 
 
 for i in range(min(args.examples, len(x_test))):
@@ -350,8 +346,8 @@ for i in range(min(args.examples, len(x_test))):
 title = (f"reverse_bidirectional ({keras.backend.backend()}): test accuracy per output position "
          f"({TEST_SEQUENCES} new sequences; {args.data} data, batch {args.batch_size}, up to "
          f"{args.epochs} epochs; training {sum(seconds.values()):.1f} s in all)")
-print(f"\n{title}\n{'-' * len(title)}")
-print(accuracy_table(results, args.length, args.vocab))
+show_table(accuracy_table(results, args.length), title)
+print(f"chance (guessing 1 of {args.vocab} integers): {1 / args.vocab:.2%} at every position")
 headline = f"reversing {args.length} integers, worst position: " + ", ".join(
     f"{kind} {min(scores['per_position_accuracy']):.2%}" for kind, scores in results.items())
 metrics = {"script": "reverse_bidirectional", "backend": keras.backend.backend(), "seed": args.seed,

@@ -59,10 +59,11 @@ import time
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers
 
 from common.cli import check_memory, int_at_least, make_parser, parse_args, percent, positive_float
-from common.cli import print_settings, show_figure, warn_outside_range, write_outputs
+from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
 from common.data import make_rng
 from common.training import seed_everything
 
@@ -477,18 +478,16 @@ for length in args.lengths:
 
 # %%
 NAMES = {"repeat_vector": "RepeatVector", "teacher_forcing": "teacher forcing"}
-print(f"\nHeld-out whole-sequence accuracy ({TEST} test sequences per length, "
-      f"{keras.backend.backend()}, seed {args.seed})")
-header = (f"{'length':>6}  {'design':<15}  {'inference':>9}  {'teacher-forced':>14}  "
-          f"{'per token (inference)':>21}  {'epochs':>6}  {'seconds':>7}")
-print(header + "\n" + "-" * len(header))
-for length in args.lengths:
-    for design, r in results[length].items():
-        forced = "-" if r["teacher_forced_accuracy"] is None else percent(
-            r["teacher_forced_accuracy"])
-        print(f"{length:>6}  {NAMES[design]:<15}  {percent(r['inference_accuracy']):>9}  "
-              f"{forced:>14}  {percent(r['inference_element_accuracy']):>21}  "
-              f"{r['epochs_run']:>6}  {r['train_seconds']:>7.1f}")
+table = pd.DataFrame([
+    {"length": length, "design": NAMES[design], "inference": percent(r["inference_accuracy"]),
+     "teacher-forced": "-" if r["teacher_forced_accuracy"] is None
+     else percent(r["teacher_forced_accuracy"]),
+     "per token (inference)": percent(r["inference_element_accuracy"]),
+     "epochs": r["epochs_run"], "seconds": round(r["train_seconds"], 1)}
+    for length in args.lengths for design, r in results[length].items()])
+show_table(table.set_index(["length", "design"]),
+           f"Held-out whole-sequence accuracy ({TEST} test sequences per length, "
+           f"{keras.backend.backend()}, seed {args.seed})")
 main = results[args.length]["teacher_forcing"]
 reached = main["inference_accuracy"] >= TARGET
 print(f"\nTeacher forcing with real inference at --length {args.length}: "

@@ -55,10 +55,11 @@ import time
 import common  # first: it quiets TensorFlow's start-up notes, picks a backend, applies fixes
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers
 
 from common.cli import check_memory, make_parser, name_list, parse_args, print_settings
-from common.cli import show_figure, write_outputs
+from common.cli import show_figure, show_table, write_outputs
 from common.data import TEST, make_rng
 from common.plots import plot_grouped_bars
 from common.training import fit_verbosity, seed_everything
@@ -508,13 +509,14 @@ if "variable-length" in results and args.examples:
         print(f"Input {spell(run):>{MAX_LEN}}  Expected {ALPHABET[target]}  "
               f"{'☑' if guess == target else '☒'} Predicted {ALPHABET[guess]}")
 
-width = max(16, *map(len, results))  # the longest name: variable-length-masked
-header = (f"{'experiment':<{width}} {'tutorial':>9} {'this run':>9}  {'measured on':<22}"
-          f"{'train s':>8}  probe {args.start} ->")
-print(f"\n{header}\n{'-' * len(header)}")
-for name, r in results.items():
-    print(f"{name:<{width}} {100 * r['tutorial_accuracy']:>8.2f}% {100 * r['accuracy']:>8.2f}%  "
-          f"{r['measured_on']:<22}{r['train_seconds']:>8.1f}  {r['probe']}")
+table = pd.DataFrame({
+    "tutorial": [f"{r['tutorial_accuracy']:.2%}" for r in results.values()],
+    "this run": [f"{r['accuracy']:.2%}" for r in results.values()],
+    "measured on": [r["measured_on"] for r in results.values()],
+    "train s": [round(r["train_seconds"], 1) for r in results.values()],
+    f"probe {args.start} ->": [r["probe"] for r in results.values()]},
+    index=pd.Index(list(results), name="experiment"))
+show_table(table)
 print("tutorial: the published accuracy; this run: measured now, by this script")
 for name, r in results.items():
     if r["accuracy"] < r["expected_accuracy"]:
@@ -617,10 +619,7 @@ metrics["headline"] = (
         for name, r in results.items())
     + f"; 26 ticks in chunks: stateless {100 * whole_sequence['stateless_accuracy']:.2f}%, "
       f"stateful {100 * whole_sequence['stateful_accuracy']:.2f}%.")
-title = f"stateful_alphabet ({metrics['backend']})"
-print(f"\n{title}\n{'-' * len(title)}")
-for label, value in rows.items():
-    print(f"{label:<27} {value}")
+show_table(rows, f"stateful_alphabet ({metrics['backend']})")
 
 figure = plot_grouped_bars(
     list(results), {"tutorial (published)": [r["tutorial_accuracy"] for r in results.values()],

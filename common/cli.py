@@ -257,8 +257,37 @@ def percent(value: float) -> str:
     return f"{100 * value:.2f}%"
 
 
+def show_table(table, title: str | None = None) -> None:
+    """Show a results table: an HTML table in a notebook (Jupyter, Colab and the site
+    render it, and no row wraps), aligned text in a terminal. ``table`` is a pandas
+    DataFrame, with its numbers formatted the way the reader should see them and an index
+    that names the rows (``set_index("design")``), or a dict of ``label: value`` rows (a
+    summary: a two-column table in a notebook, an aligned block in a terminal)."""
+    if isinstance(table, dict):
+        print_summary(title or "", table)
+        return
+    if running_in_notebook():
+        from IPython.display import Markdown, display
+
+        if title:
+            display(Markdown(f"**{title}**"))
+        display(table)
+        return
+    text = table.to_string()
+    if title:
+        print(f"\n{title}\n{'-' * min(len(title), max(map(len, text.splitlines())))}")
+    print(text)
+
+
 def print_summary(title: str, rows: dict) -> None:
-    """Print one aligned block of ``label: value`` rows under a title."""
+    """Print one aligned block of ``label: value`` rows under a title; in a notebook, show
+    them as a two-column HTML table (long values wrap inside their cell, not across rows)."""
+    if running_in_notebook():
+        import pandas as pd
+
+        show_table(pd.DataFrame({"value": list(rows.values())}, index=pd.Index(rows, name="")),
+                   title)
+        return
     width = max(len(label) for label in rows)
     print(f"\n{title}\n{'-' * len(title)}")
     for label, value in rows.items():
