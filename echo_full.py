@@ -20,24 +20,6 @@ The default run trains in under 10 s on 2 CPU cores (CI checks it).
 # 0..99 (21 windows per sequence); the model is judged on fresh sequences it never saw.
 
 # %% [markdown]
-# ## Setup
-
-# %%
-import math
-import time
-
-import common  # first: it quiets TensorFlow's start-up notes, picks a backend, fixes its bugs
-import keras
-import numpy as np
-from keras import layers, ops
-
-from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
-from common.data import frame_pandas
-from common.plots import plot_training_curves
-from common.training import fit_verbosity
-
-# %% [markdown]
 # ## Configuration
 #
 # Two recipes. `fast` is this collection's: a stateless LSTM, shuffled windows, large
@@ -49,6 +31,8 @@ from common.training import fit_verbosity
 # `args = parse(["--window", "8"])` to change a flag.
 
 # %%
+from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
+
 TARGET = 0.995  # held-out sequence accuracy a run must reach
 RECIPES = {
     "fast": {"units": 48, "epochs": 20, "batch_size": 256, "learning_rate": 0.03,
@@ -112,6 +96,24 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import math
+import time
+
+import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import keras
+import numpy as np
+from keras import layers, ops
+
+from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
+from common.data import frame_pandas
+from common.plots import plot_training_curves
+from common.training import fit_verbosity
+
 keras.utils.set_random_seed(args.seed)  # Python, NumPy and Keras: weights and shuffling
 if keras.backend.backend() == "tensorflow":  # and TensorFlow's ops in a fixed order
     import tensorflow as tf

@@ -29,24 +29,6 @@ makes about 15 times as many weight updates, with a larger LSTM.
 # 0..99 (21 windows per sequence), judged on fresh sequences the model has never seen.
 
 # %% [markdown]
-# ## Setup
-
-# %%
-import math
-import time
-
-import common  # first: it quiets TensorFlow's start-up notes, picks a backend, fixes its bugs
-import keras
-import numpy as np
-from keras import layers, ops
-
-from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
-from common.data import frame_pandas
-from common.plots import plot_training_curves
-from common.training import fit_verbosity
-
-# %% [markdown]
 # ## Configuration
 #
 # Two recipes. `tutorial` is the original: stateful LSTM(150) encoder and decoder, batch
@@ -67,6 +49,8 @@ from common.training import fit_verbosity
 # `args = parse(["--n-in", "8", "--n-out", "4"])` to change a flag.
 
 # %%
+from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
+
 TARGET = 0.995  # held-out (test) sequence accuracy a run must reach
 # Training stops a little above it: 2100 windows measure an accuracy near 99.5% only to
 # about +-0.15% (one standard error, more since windows overlap), the test set as well.
@@ -152,6 +136,24 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import math
+import time
+
+import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import keras
+import numpy as np
+from keras import layers, ops
+
+from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
+from common.data import frame_pandas
+from common.plots import plot_training_curves
+from common.training import fit_verbosity
+
 keras.utils.set_random_seed(args.seed)  # Python, NumPy and Keras: weights and shuffling
 if keras.backend.backend() == "tensorflow":  # and TensorFlow's ops in a fixed order
     import tensorflow as tf

@@ -35,25 +35,6 @@ printed summary and `--metrics` give the seconds.
 # two sines obeys an exact linear recurrence of order 4.
 
 # %% [markdown]
-# ## Setup
-
-# %%
-import sys
-import time
-
-import common  # first: it quiets TensorFlow's start-up notes, picks a backend, applies fixes
-import keras
-import numpy as np
-import pandas as pd
-from keras import layers
-from matplotlib.figure import Figure
-
-from common.cli import check_memory, int_at_least, make_parser, name_list, non_negative_float
-from common.cli import parse_args, positive_float, print_settings, show_figure, show_table
-from common.cli import warn_outside_range, write_outputs
-from common.training import seed_everything
-
-# %% [markdown]
 # ## Configuration
 #
 # One table holds every number of the recipe. All three trained models use the same
@@ -64,6 +45,9 @@ from common.training import seed_everything
 # `args = parse(["--horizon", "10"])` to change a flag.
 
 # %%
+from common.cli import check_memory, int_at_least, make_parser, name_list, non_negative_float
+from common.cli import parse_args, positive_float
+
 RECIPE = {"series": 1000, "length": 60, "horizon": 20, "noise": 0.05, "look_back": 3,
           "units": 32, "batch_size": 128, "learning_rate": 0.02, "epochs": 100, "patience": 5,
           "min_delta": 1e-4, "test_series": 200}
@@ -111,6 +95,24 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import sys
+import time
+
+import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import keras
+import numpy as np
+import pandas as pd
+from keras import layers
+from matplotlib.figure import Figure
+
+from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
+from common.training import seed_everything
+
 seed_everything(args.seed)
 print_settings(args)
 warn_outside_range(CHECKED, args)

@@ -34,29 +34,6 @@ The default run trains in under 60 s on 2 CPU cores (CI checks it).
 # has not learned anything worth its training time.
 
 # %% [markdown]
-# ## Setup
-
-# %%
-import common  # first: it quiets TensorFlow's start-up notes and picks a backend
-import argparse
-import time
-import warnings
-
-import keras
-import numpy as np
-import pandas as pd
-from keras import layers
-from matplotlib.figure import Figure
-from statsmodels.tsa.ar_model import AutoReg, ar_select_order
-from statsmodels.tsa.holtwinters import ExponentialSmoothing
-from statsmodels.tsa.stattools import acf, kpss
-
-from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings, show_figure, show_table, write_outputs
-from common.series import load_series
-from common.training import fit_verbosity, seed_everything
-
-# %% [markdown]
 # ## Configuration
 #
 # One table per series. `look_back` values go into the LSTM; it writes `horizon` values.
@@ -65,6 +42,11 @@ from common.training import fit_verbosity, seed_everything
 # command line is ignored: write `args = parse(["--data", "co2"])` to change a flag.
 
 # %%
+import argparse
+
+from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
+from common.series import load_series
+
 RECIPES = {"sunspots": {"horizon": 8, "look_back": 24, "season": 0, "batch_size": 32},
            "co2": {"horizon": 52, "look_back": 52, "season": 52, "batch_size": 64},  # 52 weeks a year
            "csv": {"horizon": 10, "look_back": 24, "season": 0, "batch_size": 32}}
@@ -117,20 +99,8 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
-seed_everything(args.seed)
-VERBOSE = fit_verbosity(args.quiet)
-print_settings(args)
-
-# %% [markdown]
-# ## Generate the data
-#
-# Nothing to generate here: we load the series (for CO2, the 59 missing weeks are filled
-# by linear interpolation between the weeks on either side, and counted) and split it in
-# time order. Forecast *origins* are the last known time steps: from origin `t` every
-# method forecasts `t+1 .. t+horizon`. Each part's origins are those whose whole horizon
-# lies inside that part, so no target is shared between parts.
-
-# %%
+# The series is read here, with the flags: a --horizon or --look-back it is too short for
+# stops the run at once, before Keras loads. (Generate the data says how it is split.)
 series = load_series(parser, args)
 values, times = series.values, series.time
 n = len(values)
@@ -148,6 +118,41 @@ if n_train - args.look_back - args.horizon < SHARED["min_windows"]:
     parser.error(f"argument --look-back: ({args.look_back}) with --horizon {args.horizon} leaves "
                  f"fewer than {SHARED['min_windows']} training windows in the {n_train} training "
                  f"values; use at most {n_train - args.horizon - SHARED['min_windows']}")
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import time
+import warnings
+
+import keras
+import numpy as np
+import pandas as pd
+from keras import layers
+from matplotlib.figure import Figure
+from statsmodels.tsa.ar_model import AutoReg, ar_select_order
+from statsmodels.tsa.holtwinters import ExponentialSmoothing
+from statsmodels.tsa.stattools import acf, kpss
+
+from common.cli import print_settings, show_figure, show_table, write_outputs
+from common.training import fit_verbosity, seed_everything
+
+seed_everything(args.seed)
+VERBOSE = fit_verbosity(args.quiet)
+print_settings(args)
+
+# %% [markdown]
+# ## Generate the data
+#
+# Nothing to generate here: the series was loaded with the flags (for CO2, the 59 missing
+# weeks are filled by linear interpolation between the weeks on either side, and counted),
+# and is split in time order. Forecast *origins* are the last known time steps: from origin `t` every
+# method forecasts `t+1 .. t+horizon`. Each part's origins are those whose whole horizon
+# lies inside that part, so no target is shared between parts.
+
+# %%
 origins = {"train": np.arange(args.look_back, n_train - args.horizon),
            "validation": np.arange(n_train - 1, n_fit - args.horizon),
            "test": np.arange(n_fit - 1, n - args.horizon)}

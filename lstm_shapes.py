@@ -22,24 +22,6 @@ Nothing is trained: the whole run takes under 20 s on 2 CPU cores (CI checks it)
 # lesson; the numbers inside are meaningless, since nothing is trained.
 
 # %% [markdown]
-# ## Setup
-
-# %%
-import common  # first: it quiets TensorFlow's start-up notes and picks a backend
-import time
-
-import keras
-import numpy as np
-import pandas as pd
-from keras import layers
-from matplotlib.figure import Figure
-
-from common.cli import check_memory, int_at_least, make_parser, parse_args, print_settings
-from common.cli import show_figure, show_table, write_outputs
-from common.plots import DPI, SIZE
-from common.training import seed_everything
-
-# %% [markdown]
 # ## Configuration
 #
 # Distinct default sizes, so every number in a printed shape says which axis it is. In a
@@ -53,6 +35,8 @@ from common.training import seed_everything
 # TF32 against float32 for these layers, up to 1024 units, stayed below 1e-3.)
 
 # %%
+from common.cli import check_memory, int_at_least, make_parser, parse_args
+
 SIZES = {"batch_size": 4, "timesteps": 5, "features": 2, "units": 8, "out_steps": 3, "chunks": 4}
 STREAM_CHUNKS = 10  # chunks the "too long to hold" demo reads, one at a time
 RTOL = ATOL = 1e-3   # float32 rounding that a GPU meets (see above)
@@ -85,6 +69,24 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+from keras import layers
+from matplotlib.figure import Figure
+
+from common.cli import print_settings, show_figure, show_table, write_outputs
+from common.plots import DPI, SIZE
+from common.training import seed_everything
+
 seed_everything(args.seed)
 print_settings(args)
 B, T, F, U, N = args.batch_size, args.timesteps, args.features, args.units, args.out_steps
@@ -123,7 +125,6 @@ def difference(section, name, a, b, same=True):
     if same and not np.allclose(a, b, rtol=RTOL, atol=ATOL):
         raise AssertionError(f"{section}/{name}: should agree up to float32 rounding (rtol={RTOL}, "
                              f"atol={ATOL}), but differ by up to {sections[section][name]:.2e}")
-
 
 # %% [markdown]
 # ## The input tensor, and what `units` changes

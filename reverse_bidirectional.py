@@ -33,25 +33,6 @@ lesson adds less than that.
 # | `encdec` | the whole input, read before writing | everywhere                          |
 
 # %% [markdown]
-# ## Setup
-
-# %%
-import common  # first: it quiets TensorFlow's start-up notes, picks a backend, fixes JAX state
-import math
-import sys
-import time
-
-import keras
-import numpy as np
-import pandas as pd
-from keras import layers
-
-from common.cli import check_memory, int_at_least, make_parser, name_list, parse_args, positive_float
-from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
-from common.plots import plot_grouped_bars
-from common.training import seed_everything
-
-# %% [markdown]
 # ## Configuration
 #
 # One recipe for every shape. Longer sequences and more integers need more examples and
@@ -66,6 +47,9 @@ from common.training import seed_everything
 # run warns first.
 
 # %%
+from common.cli import check_memory, int_at_least, make_parser, name_list, parse_args
+from common.cli import positive_float
+
 KINDS = ("dense", "lstm", "bilstm", "encdec")
 RECIPE = {"samples_per_cell": 164, "encdec_data": 4, "min_samples": 2048, "epochs_per_step": 4,
           "min_epochs": 10, "batch_size": 256, "learning_rate": 0.03, "units": 64}
@@ -124,6 +108,25 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook: use parse(["--length", "6"]) there)
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import math
+import sys
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+from keras import layers
+
+from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
+from common.plots import plot_grouped_bars
+from common.training import seed_everything
+
 print_settings(args)
 warn_outside_range(VALIDATED, args)
 seed_everything(args.seed)  # also makes TensorFlow's ops deterministic

@@ -50,24 +50,6 @@ cores (CI checks it).
 # `fit`'s accuracy, which is teacher-forced; here real inference is scored as well.
 
 # %% [markdown]
-# ## Setup
-
-# %%
-import common  # first: it quiets TensorFlow's start-up notes and picks a backend
-import sys
-import time
-
-import keras
-import numpy as np
-import pandas as pd
-from keras import layers
-
-from common.cli import check_memory, int_at_least, make_parser, parse_args, percent, positive_float
-from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
-from common.data import make_rng
-from common.training import seed_everything
-
-# %% [markdown]
 # ## Configuration
 #
 # One recipe for both designs: LSTM(64) encoder and decoder, batches of 128, Adam at a
@@ -79,6 +61,8 @@ from common.training import seed_everything
 # command line is ignored: write `args = parse(["--length", "15"])` to change a flag.
 
 # %%
+from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
+
 TARGET = 0.99  # held-out whole-sequence accuracy, real inference, teacher forcing at --length
 VALIDATION_TARGET = 0.995  # training stops here: a margin over TARGET for the test set
 RECIPE = {"units": 64, "sequences": 5000, "epochs": 10, "batch_size": 128, "learning_rate": 0.01}
@@ -133,6 +117,25 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import sys
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+from keras import layers
+
+from common.cli import percent, print_settings, show_figure, show_table, warn_outside_range
+from common.cli import write_outputs
+from common.data import make_rng
+from common.training import seed_everything
+
 seed_everything(args.seed)
 VERBOSE = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)  # Keras progress output
 START, END = args.vocab, args.vocab + 1  # the markers: token numbers after the integers

@@ -47,24 +47,6 @@ The default run trains eight small models, one `fit` call each, in under 90 s on
 # feed at once, fed in chunks.
 
 # %% [markdown]
-# ## Setup
-
-# %%
-import time
-
-import common  # first: it quiets TensorFlow's start-up notes, picks a backend, applies fixes
-import keras
-import numpy as np
-import pandas as pd
-from keras import layers
-
-from common.cli import check_memory, make_parser, name_list, parse_args, print_settings
-from common.cli import show_figure, show_table, write_outputs
-from common.data import TEST, make_rng
-from common.plots import plot_grouped_bars
-from common.training import fit_verbosity, seed_everything
-
-# %% [markdown]
 # ## Configuration
 #
 # Our recipes keep each experiment's framing, LSTM size and batch rule (batch 1 for
@@ -82,6 +64,8 @@ from common.training import fit_verbosity, seed_everything
 # `WHOLE_SEQUENCE` is the recipe of the last section: 26 steps fed in chunks of 13.
 
 # %%
+from common.cli import check_memory, make_parser, name_list, parse_args
+
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_LEN = 5  # variable-length: runs of 1..5 letters
 PATTERNS = 1000  # variable-length: random runs to train on, and as many new draws to test on
@@ -105,13 +89,6 @@ EXPERIMENTS = {
 }
 DEFAULT_EXPERIMENTS = [name for name in EXPERIMENTS if name != "variable-length-masked"]
 WHOLE_SEQUENCE = dict(chunk=13, units=50, epochs=200, learning_rate=0.03)
-# Weight updates per compiled call. PyTorch runs one at a time (Keras refuses any other
-# value there: "steps_per_execution must be 1 with the PyTorch backend").
-STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 25
-if keras.backend.backend() == "torch":  # one thread: on models this small a second one
-    import torch  # only waits for the first, and on a busy machine slows every update
-
-    torch.set_num_threads(1)
 
 
 def parse(argv=None):
@@ -143,6 +120,31 @@ def parse(argv=None):
 
 
 args = parse()  # the command line; in a notebook: args = parse(["--experiments", "stateful"])
+
+# %% [markdown]
+# ## Setup
+
+# %%
+import time
+
+import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import keras
+import numpy as np
+import pandas as pd
+from keras import layers
+
+from common.cli import print_settings, show_figure, show_table, write_outputs
+from common.data import TEST, make_rng
+from common.plots import plot_grouped_bars
+from common.training import fit_verbosity, seed_everything
+
+# Weight updates per compiled call. PyTorch runs one at a time (Keras refuses any other
+# value there: "steps_per_execution must be 1 with the PyTorch backend").
+STEPS_PER_EXECUTION = 1 if keras.backend.backend() == "torch" else 25
+if keras.backend.backend() == "torch":  # one thread: on models this small a second one
+    import torch  # only waits for the first, and on a busy machine slows every update
+
+    torch.set_num_threads(1)
 print_settings(args)
 seed_everything(args.seed)  # Python, NumPy, Keras; deterministic ops on TensorFlow
 VERBOSE = fit_verbosity(args.quiet)  # Keras progress: a bar in a terminal, none with --quiet

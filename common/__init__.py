@@ -124,47 +124,30 @@ _STARTUP_NOTES = ("before absl::InitializeLog()", "oneDNN custom operations", "c
                   "failed call to cuInit", "cpu_feature_guard", "rebuild TensorFlow with")
 
 
-def _import_keras_without_startup_logs() -> None:
-    """Import Keras (and so TensorFlow) with TensorFlow's C++ start-up notes filtered out.
+class _StartupNotesFiltered:
+    """A context in which TensorFlow's C++ start-up notes are filtered out of standard error.
 
     TensorFlow 2.21 logs "oneDNN custom operations are on" and "Could not find cuda
     drivers" through absl before its log level is read, so TF_CPP_MIN_LOG_LEVEL cannot
-    hide them. We send the C++ standard error to a file during the import and pass on
+    hide them. We send the C++ standard error to a file while Keras loads and pass on
     every line except those known notes, so a real error or warning still shows.
     """
-    import tempfile
 
-    if "keras" in sys.modules:
-        return
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile(mode="w+b") as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            import keras  # noqa: F401
+    def __enter__(self):
+        import tempfile
 
-            # Keras uses TensorFlow on every backend when it is installed (tf.data feeds
-            # fit and predict on JAX too), so load it now, while the notes are filtered.
-            # Looking for GPUs logs an error on machines without a CUDA driver: do it now.
-            # Without TensorFlow, Keras feeds fit and predict from NumPy itself.
-            if backend_installed("tensorflow"):
-                import tensorflow as tf
+        sys.stderr.flush()
+        self.saved, self.captured = os.dup(2), tempfile.TemporaryFile(mode="w+b")
+        os.dup2(self.captured.fileno(), 2)
 
-                tf.config.list_physical_devices()
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            for line in captured.read().decode(errors="replace").splitlines(keepends=True):
-                if not any(note in line for note in _STARTUP_NOTES):
-                    sys.stderr.write(line)
-
-
-if "keras" not in sys.modules:  # once Keras is imported, its backend is fixed
-    choose_backend()
-_import_keras_without_startup_logs()
-
-from common import backend_fixes  # noqa: E402,F401  (backend bugs' work-arounds, on import)
+    def __exit__(self, *exc):
+        os.dup2(self.saved, 2)
+        os.close(self.saved)
+        self.captured.seek(0)
+        for line in self.captured.read().decode(errors="replace").splitlines(keepends=True):
+            if not any(note in line for note in _STARTUP_NOTES):
+                sys.stderr.write(line)
+        self.captured.close()
 
 
 def _quiet_retracing_warning() -> None:
@@ -182,4 +165,48 @@ def _quiet_retracing_warning() -> None:
         lambda record: "triggered tf.function retracing" not in record.getMessage())
 
 
-_quiet_retracing_warning()
+def _keras_loaded() -> None:
+    """What Keras needs once it has loaded: the work-arounds of common/backend_fixes.py (in
+    a notebook made by tools/make_notebooks.py they are in the same cell, and run there)."""
+    if __name__ == "common":
+        importlib.import_module("common.backend_fixes")
+    _quiet_retracing_warning()
+
+
+class _WhenKerasLoads:
+    """An import hook: the first ``import keras`` loads Keras (and TensorFlow, which Keras
+    uses on every backend when it is installed: tf.data feeds fit and predict on JAX too)
+    with the start-up notes filtered, then applies the work-arounds.
+
+    Importing common itself loads no Keras, so a script can read its flags first: ``--help``
+    and a mistyped flag answer in a fraction of a second instead of after TensorFlow has
+    loaded (several seconds and most of a gigabyte)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "keras":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        load = spec.loader.exec_module
+
+        def exec_module(module):
+            with _StartupNotesFiltered():
+                load(module)
+                if backend_installed("tensorflow"):
+                    import tensorflow as tf
+
+                    tf.config.list_physical_devices()  # logs a CUDA error without a driver
+            _keras_loaded()
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+if "keras" in sys.modules:  # once Keras is imported, its backend is fixed
+    _keras_loaded()
+else:
+    choose_backend()
+    if not any(isinstance(finder, _WhenKerasLoads) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _WhenKerasLoads())

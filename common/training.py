@@ -6,12 +6,12 @@ is written in each script, where the reader sees it.
 
 import sys
 
-import keras
-
 
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and the backend, and make TensorFlow's ops deterministic, so the
     same seed gives the same weights, batches and results on the CPU."""
+    import keras
+
     keras.utils.set_random_seed(seed)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf

@@ -308,3 +308,52 @@ def test_bad_input_from_the_shell_has_no_traceback(script, tmp_path):
     assert result.stderr.strip().splitlines()[-1].startswith(f"{script}: error: ")
     assert text in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+# The command line answers before a backend loads: `--help` and every bad input of a
+# script, each in a fresh Python, as a user types them (issue 26: under 2 s and 200 MB).
+# The wrapper runs the script as `python SCRIPT ARGS` would and then reports, on its last
+# line of standard error, whether Keras was imported and the process's peak memory.
+_MEASURED = (  # peak memory from /proc (Linux): getrusage's survives exec, from pytest's
+    "import json, re, runpy, sys\n"
+    "sys.argv = sys.argv[1:]\n"
+    "try:\n"
+    "    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+    "finally:\n"
+    "    peak = re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read())\n"
+    "    sys.stderr.write('\\n' + json.dumps({'keras': 'keras' in sys.modules,\n"
+    "                                        'peak_mb': int(peak.group(1)) / 1024}) + '\\n')\n")
+FAST_SECONDS, FAST_MB = 2.0, 200
+
+
+def _run_measured(script, args, tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", _MEASURED, str(ROOT / script), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    seconds = time.perf_counter() - start
+    *lines, report = done.stderr.rstrip("\n").splitlines()
+    return done, seconds, json.loads(report), "\n".join(lines)
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_help_answers_before_keras_loads(script, tmp_path):
+    done, seconds, report, _ = _run_measured(script, ["--help"], tmp_path)
+    assert done.returncode == 0 and "usage:" in done.stdout
+    assert not report["keras"], f"{script} --help imported Keras"
+    assert seconds < FAST_SECONDS and report["peak_mb"] < FAST_MB, (seconds, report)
+
+
+@pytest.mark.parametrize("script,args,text", BAD_CASES,
+                         ids=[f"{s[:-3]}:{' '.join(a)}" for s, a, _ in BAD_CASES])
+def test_bad_input_answers_before_keras_loads(script, args, text, tmp_path):
+    done, seconds, report, stderr = _run_measured(
+        script, [*args, *_output_flags(tmp_path, args)], tmp_path)
+    assert done.returncode == 2, stderr[-2000:]
+    assert done.stdout == "", f"printed before the error: {done.stdout[:300]!r}"
+    assert stderr.splitlines()[-1].startswith(f"{script}: error: ") and text in stderr
+    assert not report["keras"], f"{script} {' '.join(args)}: Keras loaded before the error"
+    assert seconds < FAST_SECONDS and report["peak_mb"] < FAST_MB, (seconds, report)

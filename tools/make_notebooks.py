@@ -225,6 +225,7 @@ def helpers_source(script_source: str) -> str:
                 pending.append((module, name))
 
     reach("__init__")  # `import common` runs it, whatever the script imports
+    reach("backend_fixes")  # and it applies these when Keras loads
     script_tree = ast.parse(script_source)
     for bound, module, name in _script_imports(script_source, set(modules)):
         if name is None:
@@ -318,6 +319,9 @@ def to_notebook(script: Path, standalone: bool = True):
                 cell.source = _without_common_imports(cell.source)
                 first_import = index if first_import is None else first_import
         if first_import is not None:
+            if first_import and notebook.cells[first_import - 1].cell_type == "markdown" and \
+                    notebook.cells[first_import - 1].source.startswith("## "):
+                first_import -= 1  # before the heading of the section that imports them
             helpers = nbformat.v4.new_code_cell(helpers_source(source))
             helpers.metadata.update({"jupyter": {"source_hidden": True}, "cellView": "form",
                                      "collapsed": False, "tags": ["helpers"]})
