@@ -335,8 +335,9 @@ print(f"validation sequence accuracy per epoch: RepeatVector {repeat_vector_stop
 # iteration: start from `<start>` and the encoder's state, take the most likely token,
 # feed it back with the new state, and stop when every sequence has written `<end>` (or at
 # `length + 1` steps). Given `teacher` (the true previous tokens), the same loop reads
-# those instead of its own predictions: it must then reproduce the teacher-forced model's
-# outputs, a check that the inference models really share the trained layers.
+# those instead of its own predictions and keeps every token it predicts (even after a
+# predicted `<end>`): it must then reproduce the teacher-forced model's outputs, a check
+# that the inference models really share the trained layers.
 
 
 # %%
@@ -357,7 +358,7 @@ def greedy_decode(encoder_model, decoder_model, x, steps, teacher=None):
     """Tokens (n, steps) and their probabilities (n, steps, tokens), all sequences at once.
     Without `teacher`, each step reads the previous step's prediction and the loop stops once
     every sequence has written <end> (the rest is filled with <end>); with `teacher` (one-hot
-    decoder inputs), step t reads teacher[:, t] instead."""
+    decoder inputs), step t reads teacher[:, t] instead, and every token predicted is kept."""
     n, tokens = len(x), decoder_model.output_shape[0][-1]
     h, c = encoder_model.predict_on_batch(x)
     previous = np.full(n, tokens - 2)  # <start>
@@ -370,9 +371,12 @@ def greedy_decode(encoder_model, decoder_model, x, steps, teacher=None):
         p, h, c = decoder_model.predict_on_batch([step_input, h, c])
         probabilities[:, t] = p[:, 0]
         previous = p[:, 0].argmax(-1)
+        if teacher is not None:  # every token, as the teacher-forced model writes them
+            predicted[:, t] = previous
+            continue
         predicted[:, t] = np.where(finished, tokens - 1, previous)
         finished |= previous == tokens - 1
-        if teacher is None and finished.all():
+        if finished.all():
             break
     return predicted, probabilities
 

@@ -172,3 +172,16 @@ SWEEP = [2, 7, 17, 20]
 def test_teacher_forcing_reaches_the_target_over_the_checked_range(length):
     metrics = run_namespace(SCRIPT, "--length", length, "--compare", "none", *QUIET)["metrics"]
     assert metrics["designs"]["teacher_forcing"][str(length)]["inference_accuracy"] >= TARGET
+
+
+def test_the_check_reports_a_mismatch_only_where_there_is_one(quick):
+    """An untrained decoder writes <end> early and at random. Fed the true tokens, the loop
+    must keep every token it predicts after one, as the teacher-forced model does; blanking
+    them made the check report "NOT all tokens equal" for any weak model (issue 27)."""
+    model = quick["build_teacher_forcing"](6, 10, 16)
+    encoder, decoder = quick["inference_models"](model, 6, 10, 16)
+    x, fed, _, _ = quick["make_sorting_data"](np.random.default_rng(1), 300, 6, 10)
+    forced = model.predict([x, fed], verbose=0).argmax(-1)
+    assert (forced[:, :-1] == 11).any(), "the untrained model should write <end> early somewhere"
+    looped, _ = quick["greedy_decode"](encoder, decoder, x, fed.shape[1], teacher=fed)
+    np.testing.assert_array_equal(looped, forced)

@@ -180,11 +180,20 @@ def test_page_in_a_browser(page, site, server, browser, capsys):
     assert not unresolved, f"links on {page} that resolve to nothing: {sorted(unresolved)}"
 
     if page in TUTORIALS:
-        texts = browser.execute_script(
-            "return Array.from(document.querySelectorAll('.jp-OutputArea-output pre')).map(p => p.innerText)")
-        # The results table: a title line, a rule of dashes under it, then rows.
-        assert any(re.search(r"^\S.*\n-{10,}\n.+\n.+", text, flags=re.MULTILINE) for text in texts), \
-            f"{page} shows no results table"
+        # The results tables: HTML tables (pandas DataFrames shown by common.cli.show_table),
+        # each row on one line at 1280 px: a cell taller than 1.5 lines has wrapped.
+        tables = browser.execute_script("""
+            return Array.from(document.querySelectorAll('.jp-OutputArea-output table')).map(t => ({
+              rows: t.rows.length,
+              wrapped: Array.from(t.rows).filter(r => Array.from(r.cells).some(c => {
+                const s = getComputedStyle(c);
+                const line = parseFloat(s.lineHeight) || 1.2 * parseFloat(s.fontSize);
+                const inner = c.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
+                return inner / c.rowSpan > 1.5 * line;  // a cell over 2 rows (a grouped index)
+              })).map(r => r.innerText.slice(0, 100))}));""")
+        assert any(t["rows"] >= 3 for t in tables), f"{page} shows no results table"
+        wrapped = [row for t in tables for row in t["wrapped"]]
+        assert not wrapped, f"rows of {page}'s results tables that wrap at 1280 px: {wrapped}"
         figures = browser.execute_script(
             "return Array.from(document.querySelectorAll('.jp-OutputArea-output img'))"
             ".filter(i => i.naturalWidth > 100 && i.naturalHeight > 100).length")
