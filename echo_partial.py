@@ -50,6 +50,7 @@ makes about 15 times as many weight updates, with a larger LSTM.
 
 # %%
 from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
+from common.cli import print_settings
 
 TARGET = 0.995  # held-out (test) sequence accuracy a run must reach
 # Training stops a little above it: 2100 windows measure an accuracy near 99.5% only to
@@ -136,6 +137,7 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+print_settings(args, skip=("windows_per_sequence",))
 
 # %% [markdown]
 # ## Setup
@@ -144,12 +146,12 @@ args = parse()  # the command line (nothing in a notebook)
 import math
 import time
 
-import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import keras
 import numpy as np
 from keras import layers, ops
 
-from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
+from common.cli import show_figure, show_table, warn_outside_range, write_outputs
 from common.data import frame_pandas
 from common.plots import plot_training_curves
 from common.training import fit_verbosity
@@ -160,7 +162,6 @@ if keras.backend.backend() == "tensorflow":  # and TensorFlow's ops in a fixed o
 
     tf.config.experimental.enable_op_determinism()
 VERBOSE = fit_verbosity(args.quiet)  # Keras' progress bar in a terminal, a line per pass in a log
-print_settings(args, skip=("windows_per_sequence",))
 if args.recipe == "fast":
     outside = warn_outside_range(CHECKED, args)
     if not outside and args.n_out > -(-args.n_in // 2):

@@ -46,7 +46,7 @@ printed summary and `--metrics` give the seconds.
 
 # %%
 from common.cli import check_memory, int_at_least, make_parser, name_list, non_negative_float
-from common.cli import parse_args, positive_float
+from common.cli import parse_args, positive_float, print_settings
 
 RECIPE = {"series": 1000, "length": 60, "horizon": 20, "noise": 0.05, "look_back": 3,
           "units": 32, "batch_size": 128, "learning_rate": 0.02, "epochs": 100, "patience": 5,
@@ -95,6 +95,7 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+print_settings(args)
 
 # %% [markdown]
 # ## Setup
@@ -103,18 +104,17 @@ args = parse()  # the command line (nothing in a notebook)
 import sys
 import time
 
-import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import keras
 import numpy as np
 import pandas as pd
 from keras import layers
 from matplotlib.figure import Figure
 
-from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
+from common.cli import show_figure, show_table, warn_outside_range, write_outputs
 from common.training import seed_everything
 
 seed_everything(args.seed)
-print_settings(args)
 warn_outside_range(CHECKED, args)
 VERBOSE = 0 if args.quiet else 1 if sys.stdout.isatty() else 2  # Keras: a bar, a line per epoch, nothing
 known = args.length - args.horizon  # values of a held-out series the forecasts may read

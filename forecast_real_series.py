@@ -45,6 +45,7 @@ The default run trains in under 60 s on 2 CPU cores (CI checks it).
 import argparse
 
 from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
+from common.cli import print_settings
 from common.series import load_series
 
 RECIPES = {"sunspots": {"horizon": 8, "look_back": 24, "season": 0, "batch_size": 32},
@@ -118,12 +119,13 @@ if n_train - args.look_back - args.horizon < SHARED["min_windows"]:
     parser.error(f"argument --look-back: ({args.look_back}) with --horizon {args.horizon} leaves "
                  f"fewer than {SHARED['min_windows']} training windows in the {n_train} training "
                  f"values; use at most {n_train - args.horizon - SHARED['min_windows']}")
+print_settings(args)
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import time
 import warnings
 
@@ -136,12 +138,11 @@ from statsmodels.tsa.ar_model import AutoReg, ar_select_order
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.stattools import acf, kpss
 
-from common.cli import print_settings, show_figure, show_table, write_outputs
+from common.cli import show_figure, show_table, write_outputs
 from common.training import fit_verbosity, seed_everything
 
 seed_everything(args.seed)
 VERBOSE = fit_verbosity(args.quiet)
-print_settings(args)
 
 # %% [markdown]
 # ## Generate the data

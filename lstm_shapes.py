@@ -35,7 +35,7 @@ Nothing is trained: the whole run takes under 20 s on 2 CPU cores (CI checks it)
 # TF32 against float32 for these layers, up to 1024 units, stayed below 1e-3.)
 
 # %%
-from common.cli import check_memory, int_at_least, make_parser, parse_args
+from common.cli import check_memory, int_at_least, make_parser, parse_args, print_settings
 
 SIZES = {"batch_size": 4, "timesteps": 5, "features": 2, "units": 8, "out_steps": 3, "chunks": 4}
 STREAM_CHUNKS = 10  # chunks the "too long to hold" demo reads, one at a time
@@ -69,12 +69,13 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+print_settings(args)
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import time
 
 import keras
@@ -83,12 +84,11 @@ import pandas as pd
 from keras import layers
 from matplotlib.figure import Figure
 
-from common.cli import print_settings, show_figure, show_table, write_outputs
+from common.cli import show_figure, show_table, write_outputs
 from common.plots import DPI, SIZE
 from common.training import seed_everything
 
 seed_everything(args.seed)
-print_settings(args)
 B, T, F, U, N = args.batch_size, args.timesteps, args.features, args.units, args.out_steps
 rng = np.random.default_rng([args.seed, 0])  # the seed's first random stream
 start = time.perf_counter()

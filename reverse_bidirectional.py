@@ -48,7 +48,7 @@ lesson adds less than that.
 
 # %%
 from common.cli import check_memory, int_at_least, make_parser, name_list, parse_args
-from common.cli import positive_float
+from common.cli import positive_float, print_settings
 
 KINDS = ("dense", "lstm", "bilstm", "encdec")
 RECIPE = {"samples_per_cell": 164, "encdec_data": 4, "min_samples": 2048, "epochs_per_step": 4,
@@ -108,12 +108,13 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook: use parse(["--length", "6"]) there)
+print_settings(args)
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import math
 import sys
 import time
@@ -123,11 +124,10 @@ import numpy as np
 import pandas as pd
 from keras import layers
 
-from common.cli import print_settings, show_figure, show_table, warn_outside_range, write_outputs
+from common.cli import show_figure, show_table, warn_outside_range, write_outputs
 from common.plots import plot_grouped_bars
 from common.training import seed_everything
 
-print_settings(args)
 warn_outside_range(VALIDATED, args)
 seed_everything(args.seed)  # also makes TensorFlow's ops deterministic
 VERBOSE = 0 if args.quiet else 1 if sys.stdout.isatty() else 2  # Keras progress: bar, or a line per epoch

@@ -62,6 +62,7 @@ cores (CI checks it).
 
 # %%
 from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
+from common.cli import print_settings
 
 TARGET = 0.99  # held-out whole-sequence accuracy, real inference, teacher forcing at --length
 VALIDATION_TARGET = 0.995  # training stops here: a margin over TARGET for the test set
@@ -117,12 +118,13 @@ def parse(argv=None):
 
 
 args = parse()  # the command line (nothing in a notebook)
+print_settings(args, skip=("lengths",))
 
 # %% [markdown]
 # ## Setup
 
 # %%
-import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import sys
 import time
 
@@ -131,8 +133,7 @@ import numpy as np
 import pandas as pd
 from keras import layers
 
-from common.cli import percent, print_settings, show_figure, show_table, warn_outside_range
-from common.cli import write_outputs
+from common.cli import percent, show_figure, show_table, warn_outside_range, write_outputs
 from common.data import make_rng
 from common.training import seed_everything
 
@@ -140,7 +141,6 @@ seed_everything(args.seed)
 VERBOSE = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)  # Keras progress output
 START, END = args.vocab, args.vocab + 1  # the markers: token numbers after the integers
 TOKENS = args.vocab + 2  # what the decoder reads and writes: the integers and both markers
-print_settings(args, skip=("lengths",))
 warn_outside_range(CHECKED, args)
 
 # %% [markdown]

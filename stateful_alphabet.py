@@ -64,7 +64,7 @@ The default run trains eight small models, one `fit` call each, in under 90 s on
 # `WHOLE_SEQUENCE` is the recipe of the last section: 26 steps fed in chunks of 13.
 
 # %%
-from common.cli import check_memory, make_parser, name_list, parse_args
+from common.cli import check_memory, make_parser, name_list, parse_args, print_settings
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_LEN = 5  # variable-length: runs of 1..5 letters
@@ -120,6 +120,7 @@ def parse(argv=None):
 
 
 args = parse()  # the command line; in a notebook: args = parse(["--experiments", "stateful"])
+print_settings(args)
 
 # %% [markdown]
 # ## Setup
@@ -127,13 +128,13 @@ args = parse()  # the command line; in a notebook: args = parse(["--experiments"
 # %%
 import time
 
-import common  # the backend it picked loads here, with its start-up notes quieted and bugs fixed
+import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import keras
 import numpy as np
 import pandas as pd
 from keras import layers
 
-from common.cli import print_settings, show_figure, show_table, write_outputs
+from common.cli import show_figure, show_table, write_outputs
 from common.data import TEST, make_rng
 from common.plots import plot_grouped_bars
 from common.training import fit_verbosity, seed_everything
@@ -145,7 +146,6 @@ if keras.backend.backend() == "torch":  # one thread: on models this small a sec
     import torch  # only waits for the first, and on a busy machine slows every update
 
     torch.set_num_threads(1)
-print_settings(args)
 seed_everything(args.seed)  # Python, NumPy, Keras; deterministic ops on TensorFlow
 VERBOSE = fit_verbosity(args.quiet)  # Keras progress: a bar in a terminal, none with --quiet
 
