@@ -134,7 +134,7 @@ import pandas as pd
 from keras import layers
 
 from common.cli import percent, show_figure, show_table, warn_outside_range, write_outputs
-from common.data import make_rng
+from common.data import sorting_data as make_sorting_data
 from common.training import seed_everything
 
 seed_everything(args.seed)
@@ -162,26 +162,9 @@ warn_outside_range(CHECKED, args)
 
 
 # %%
-def make_sorting_data(rng, n, length, vocab):
-    """Inputs (n, length, vocab) one-hot, teacher's decoder inputs (n, length + 1, vocab + 2)
-    one-hot, targets (n, length + 1) integers, and the integer inputs (n, length), -1 = padding."""
-    sizes = rng.integers(1, length + 1, n)
-    drawn = rng.random((n, vocab)).argsort(axis=1)[:, :length]  # distinct, in random order
-    steps = np.arange(length)
-    first = length - sizes[:, None]  # the first step that holds an integer
-    x_int = np.where(steps >= first, np.take_along_axis(drawn, (steps - first) % length, 1), -1)
-    # Sorting with the padding read as <end> (vocab + 1, larger than every integer) puts the
-    # integers first, in order, and the <end> markers after them.
-    y = np.sort(np.where(x_int >= 0, x_int, vocab + 1), axis=1)
-    y = np.concatenate([y, np.full((n, 1), vocab + 1)], axis=1)
-    decoder_in = np.concatenate([np.full((n, 1), vocab), y[:, :-1]], axis=1)  # <start>, y[:-1]
-    x = np.eye(vocab + 1, dtype="float32")[x_int][..., :vocab]  # -1 (padding): all zeros
-    return x, np.eye(vocab + 2, dtype="float32")[decoder_in], y, x_int
-
-
 def datasets(length):
     """Training, validation and test data at one length, from separate streams of the seed."""
-    return [make_sorting_data(make_rng(args.seed, stream), n, length, args.vocab)
+    return [make_sorting_data(np.random.default_rng([args.seed, stream]), n, length, args.vocab)
             for stream, n in enumerate([args.sequences, VALIDATION, TEST])]
 
 

@@ -60,3 +60,28 @@ def frame_numpy(sequences: np.ndarray, n_in: int, n_out: int) -> tuple[np.ndarra
     windows = np.lib.stride_tricks.sliding_window_view(sequences, n_in, axis=1)
     x = windows.reshape(-1, n_in)
     return x.copy(), x[:, :n_out].copy()
+
+
+def sorting_data(rng: np.random.Generator, n: int, length: int, vocab: int):
+    """The sorting task of seq2seq_teacher_forcing.py and seq2seq_attention.py: ``n`` inputs
+    of 1..``length`` distinct integers below ``vocab`` in random order, padded in front;
+    targets the integers sorted, then ``<end>`` (token ``vocab + 1``) up to ``length + 1``
+    steps; the teacher's decoder inputs are the targets shifted right by ``<start>``
+    (token ``vocab``).
+
+    Returns inputs (n, length, vocab) one-hot (padding: all-zero steps), decoder inputs
+    (n, length + 1, vocab + 2) one-hot, targets (n, length + 1) integers, and the integer
+    inputs (n, length), -1 = padding.
+    """
+    sizes = rng.integers(1, length + 1, n)
+    drawn = rng.random((n, vocab)).argsort(axis=1)[:, :length]  # distinct, in random order
+    steps = np.arange(length)
+    first = length - sizes[:, None]  # the first step that holds an integer
+    x_int = np.where(steps >= first, np.take_along_axis(drawn, (steps - first) % length, 1), -1)
+    # Sorting with the padding read as <end> (vocab + 1, larger than every integer) puts the
+    # integers first, in order, and the <end> markers after them.
+    y = np.sort(np.where(x_int >= 0, x_int, vocab + 1), axis=1)
+    y = np.concatenate([y, np.full((n, 1), vocab + 1)], axis=1)
+    decoder_in = np.concatenate([np.full((n, 1), vocab), y[:, :-1]], axis=1)  # <start>, y[:-1]
+    x = np.eye(vocab + 1, dtype="float32")[x_int][..., :vocab]  # -1 (padding): all zeros
+    return x, np.eye(vocab + 2, dtype="float32")[decoder_in], y, x_int
