@@ -626,7 +626,7 @@ write_outputs(args, metrics, attention, figure)
 #
 # ```bash
 # python seq2seq_attention.py --length 10 --designs repeat_vector,encoder_state,attention
-# python seq2seq_attention.py --curve 5,10 --seeds 3   # a small curve: three designs, three seeds
+# python seq2seq_attention.py --curve 5,10 --seeds 2   # a small curve: three designs, two seeds
 # python seq2seq_attention.py --length 40   # past the checked range: does attention still get there?
 # python seq2seq_attention.py --units 32 --vocab 90   # a smaller state, more integers to tell apart
 # ```
