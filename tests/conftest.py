@@ -46,6 +46,16 @@ def run_namespace(script: str, *args: str) -> dict:
     return run_in_process(ROOT / script, [str(arg) for arg in args])
 
 
+def run_and_save(script: str, folder, *args: str) -> dict:
+    """:func:`run_namespace` with ``--save`` to a model file in ``folder``, whose path the
+    returned namespace holds as ``saved``: one training serves a test module's inference,
+    claim and reload tests."""
+    saved = folder / "model.keras"
+    ns = run_namespace(script, *args, "--save", saved)
+    ns["saved"] = saved
+    return ns
+
+
 LOAD_AND_PREDICT = r"""
 import sys
 import numpy as np

@@ -9,7 +9,8 @@ import json
 import numpy as np
 import pytest
 
-from conftest import ROOT, default_metrics, predict_in_fresh_process, run_namespace
+from conftest import (ROOT, default_metrics, predict_in_fresh_process, run_and_save,
+                      run_namespace)
 
 SCRIPT = "seq2seq_attention.py"
 SMOKE_ARGS = ["--length", "4", "--epochs", "1", "--sequences", "200", "--examples", "2",
@@ -79,10 +80,7 @@ QUICK = ["--length", "6", "--sequences", "4000", "--epochs", "12", "--units", "3
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    saved = tmp_path_factory.mktemp("quick") / "model.keras"
-    ns = run_namespace(SCRIPT, *QUICK, "--seed", "7", "--save", saved)
-    ns["saved"] = saved
-    return ns
+    return run_and_save(SCRIPT, tmp_path_factory.mktemp("quick"), *QUICK, "--seed", "7")
 
 
 def test_the_designs_shapes(quick):

@@ -6,7 +6,7 @@ input; slow: the default run's bars and the checked range of --length."""
 import numpy as np
 import pytest
 
-from conftest import default_metrics, predict_in_fresh_process, run_namespace
+from conftest import default_metrics, predict_in_fresh_process, run_and_save, run_namespace
 
 SCRIPT = "seq2seq_teacher_forcing.py"
 SMOKE_ARGS = ["--length", "3", "--compare", "none", "--epochs", "1", "--sequences", "200",
@@ -66,10 +66,7 @@ QUICK = ["--length", "4", "--vocab", "8", "--compare", "none", "--sequences", "1
 
 @pytest.fixture(scope="module")
 def quick(tmp_path_factory):
-    saved = tmp_path_factory.mktemp("quick") / "model.keras"
-    ns = run_namespace(SCRIPT, *QUICK, "--seed", "7", "--save", saved)
-    ns["saved"] = saved
-    return ns
+    return run_and_save(SCRIPT, tmp_path_factory.mktemp("quick"), *QUICK, "--seed", "7")
 
 
 def test_the_data_are_sorted_inputs_with_markers(quick):
