@@ -264,8 +264,12 @@ def show_table(table, title: str | None = None) -> None:
     that names the rows (``set_index("design")``), or a dict of ``label: value`` rows (a
     summary: a two-column table in a notebook, an aligned block in a terminal)."""
     if isinstance(table, dict):
-        print_summary(title or "", table)
-        return
+        if not running_in_notebook():
+            print_summary(title or "", table)
+            return
+        import pandas as pd
+
+        table = pd.DataFrame({"value": list(table.values())}, index=pd.Index(table, name=""))
     if running_in_notebook():
         from IPython.display import Markdown, display
 
@@ -280,14 +284,7 @@ def show_table(table, title: str | None = None) -> None:
 
 
 def print_summary(title: str, rows: dict) -> None:
-    """Print one aligned block of ``label: value`` rows under a title; in a notebook, show
-    them as a two-column HTML table (long values wrap inside their cell, not across rows)."""
-    if running_in_notebook():
-        import pandas as pd
-
-        show_table(pd.DataFrame({"value": list(rows.values())}, index=pd.Index(rows, name="")),
-                   title)
-        return
+    """Print one aligned block of ``label: value`` rows under a title."""
     width = max(len(label) for label in rows)
     print(f"\n{title}\n{'-' * len(title)}")
     for label, value in rows.items():
