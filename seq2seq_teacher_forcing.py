@@ -600,7 +600,7 @@ write_outputs(args, metrics, teacher_forcing, figure)
 #
 # ```bash
 # python seq2seq_teacher_forcing.py --length 20 --compare none --patience 4   # RepeatVector stops at a pause
-# python seq2seq_teacher_forcing.py --length 9 --compare 3,6 --seeds 2   # a small curve, two seeds
-# python seq2seq_teacher_forcing.py --compare 8 --units 32   # half the units: what does each need?
+# python seq2seq_teacher_forcing.py --length 6 --compare 3 --seeds 2   # a small curve, two seeds
+# python seq2seq_teacher_forcing.py --length 8 --compare none --units 32   # half the units: what does each need?
 # python seq2seq_teacher_forcing.py --vocab 40 --learning-rate 0.005   # sparser inputs, a gentler rate
 # ```

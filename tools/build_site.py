@@ -30,7 +30,7 @@ SITE = ROOT / "site"
 SCRIPTS = sorted(ROOT.glob("*.py"))
 LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
 # Reference pages, in this order in the navigation (other docs/*.md pages follow).
-REFERENCE = ["flags.md", "notebooks.md", "backends.md", "testing.md", "keras2.md", "layout.md"]
+REFERENCE = ["flags.md", "experiments.md", "notebooks.md", "backends.md", "testing.md", "keras2.md", "layout.md"]
 
 
 def title_of_script(script: Path) -> str:
