@@ -59,35 +59,29 @@ SHARED = {"units": 32, "learning_rate": 0.005, "epochs": 200, "patience": 10, "s
 
 
 def make_flags():
-    parser = make_parser("forecast_real_series.py", __doc__, epochs=SHARED["epochs"],
-                         examples=3, helps={
-                             "batch_size": "windows per weight update (default: sunspots 32, "
-                                           "co2 64, csv 32)",
-                             "epochs": f"most passes over the training windows; training stops "
-                                       f"earlier when the validation loss has not improved for "
-                                       f"{SHARED['patience']} epochs",
-                             "examples": "print the LSTM's forecasts from N test origins",
-                             "save": "save the LSTM ensemble, its scaling inside, to PATH: it "
-                                     "reads look_back + 1 values and writes the next horizon"})
+    parser = make_parser("forecast_real_series.py", __doc__, epochs=SHARED["epochs"], examples=3, helps={
+        "batch_size": "windows per weight update (default: sunspots 32, co2 64, csv 32)",
+        "epochs": f"most passes over the training windows; training stops earlier when the "
+                  f"validation loss has not improved for {SHARED['patience']} epochs",
+        "examples": "print the LSTM's forecasts from N test origins",
+        "save": "save the LSTM ensemble, its scaling inside, to PATH: it reads look_back + 1 "
+                "values and writes the next horizon"})
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--data", choices=("sunspots", "co2"), default="sunspots",
                         help="a series that ships inside statsmodels")
     source.add_argument("--csv", metavar="PATH", help="forecast a column of this CSV file instead")
     parser.add_argument("--column", metavar="NAME", help="with --csv: the column to forecast")
-    parser.add_argument("--time-column", metavar="NAME",
-                        help="with --csv: the column of times or dates (default: the first "
-                             "column that holds dates, else the row order)")
+    parser.add_argument("--time-column", metavar="NAME", help="with --csv: the column of times or "
+                        "dates (default: the first column that holds dates, else the row order)")
     parser.add_argument("--horizon", type=int_at_least(1), metavar="N",
                         help="steps to forecast (default: sunspots 8, co2 52, csv 10)")
     parser.add_argument("--look-back", type=int_at_least(2), metavar="N",
                         help="values the LSTM reads (default: sunspots 24, co2 52, csv 24)")
-    parser.add_argument("--season", type=int_at_least(0), metavar="N",
-                        help="steps in one season of a calendar (default: co2 52, else 0 = none; "
-                             "without one, seasonal naive repeats the cycle the training part's "
-                             "autocorrelation peaks at)")
+    parser.add_argument("--season", type=int_at_least(0), metavar="N", help="steps in one season of "
+                        "a calendar (default: co2 52, else 0 = none; without one, seasonal naive "
+                        "repeats the cycle the training part's autocorrelation peaks at)")
     parser.add_argument("--units", type=int_at_least(1, 4096), default=SHARED["units"], help="LSTM units")
-    parser.add_argument("--learning-rate", type=positive_float, default=SHARED["learning_rate"],
-                        help="Adam's")
+    parser.add_argument("--learning-rate", type=positive_float, default=SHARED["learning_rate"], help="Adam's")
     parser.add_argument("--seeds", type=int_at_least(1, 50), default=SHARED["seeds"],
                         help="LSTMs in the ensemble, seeds --seed, --seed + 1, ...")
     parser.add_argument("--skip", action=argparse.BooleanOptionalAction, default=True,
@@ -242,14 +236,11 @@ FLOOR = 0.0 if values[:n_train].min() >= 0 else -np.inf  # the domain's lower ed
 prep, x_train, y_train, x_val, y_val, x_fit, y_fit = make_arrays(values)
 x_test, y_test = make_windows(values, origins["test"], prep)
 cycle, cycle_r = (args.season, None) if args.season else find_cycle(values[:n_train])
-print(f"KPSS p-value on the training part: {KPSS_P:.3f} -> "
-      f"{'a trend: the classical models difference it' if TREND else 'no trend'}; the LSTM "
-      f"reads changes scaled by mean {prep['mean']:.3g} and scale {prep['scale']:.3g}; "
-      f"forecasts clipped at {FLOOR:g}")
-print(f"season for seasonal naive: {cycle} steps"
-      + (f" (autocorrelation {cycle_r:.2f}, the highest on the training part)" if cycle_r else ""))
-print(f"windows: x_train {x_train.shape}, x_val {x_val.shape}, x_fit {x_fit.shape}, "
-      f"x_test {x_test.shape}")
+print(f"KPSS p-value on the training part: {KPSS_P:.3f} -> " + ("a trend: the classical models difference "
+      "it" if TREND else "no trend") + f"; the LSTM reads changes scaled by mean {prep['mean']:.3g} and "
+      f"scale {prep['scale']:.3g}; forecasts clipped at {FLOOR:g}\nseason for seasonal naive: {cycle} "
+      f"steps" + (f" (autocorrelation {cycle_r:.2f}, the highest on the training part)" if cycle_r else ""))
+print(f"windows: x_train {x_train.shape}, x_val {x_val.shape}, x_fit {x_fit.shape}, x_test {x_test.shape}")
 
 # %% [markdown]
 # ## Baselines and the statistician's models
@@ -323,8 +314,7 @@ def autoreg_forecast(result, lags, y, at):
     const, phi, beta = params[0], params[1:1 + len(lags)], params[1 + len(lags):]
     z = np.diff(y, prepend=np.nan) if TREND else y  # z[t] goes with y[t]
     depth = max(lags, default=0)
-    buffer = np.concatenate([z[at[:, None] + np.arange(1 - depth, 1)] if depth else
-                             np.zeros((len(at), 0)), np.zeros((len(at), args.horizon))], axis=1)
+    buffer = np.concatenate([z[at[:, None] + np.arange(-depth, 0) + 1], np.zeros((len(at), args.horizon))], axis=1)
     for h in range(args.horizon):
         step = const + sum(phi[i] * buffer[:, depth + h - lag] for i, lag in enumerate(lags))
         if len(beta):
@@ -355,20 +345,15 @@ def fit_ets(y, end):
 def ets_forecast(fitted, y, at):
     """Run the smoothing filter with the fitted parameters over y; forecast from each origin."""
     p, model = fitted.params, fitted.model
-    fixed = {"smoothing_level": p["smoothing_level"]}
-    if model.trend:
-        fixed |= {"smoothing_trend": p["smoothing_trend"], "damping_trend": p["damping_trend"]}
-    if model.seasonal:
-        fixed["smoothing_seasonal"] = p["smoothing_seasonal"]
+    fixed = {name: p[name] for name in ("smoothing_level", "smoothing_trend", "damping_trend",
+                                        "smoothing_seasonal") if not np.isnan(p[name])}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         full = ExponentialSmoothing(
             y, trend=model.trend, damped_trend=model.damped_trend, seasonal=model.seasonal,
             seasonal_periods=model.seasonal_periods, initialization_method="known",
-            initial_level=p["initial_level"],
-            initial_trend=p["initial_trend"] if model.trend else None,
-            initial_seasonal=p["initial_seasons"] if model.seasonal else None,
-        ).fit(**fixed, optimized=False)
+            initial_level=p["initial_level"], initial_trend=p["initial_trend"] if model.trend else None,
+            initial_seasonal=p["initial_seasons"] if model.seasonal else None).fit(**fixed, optimized=False)
     forecast = np.repeat(full.level[at, None], args.horizon, axis=1)
     if model.trend:
         forecast += full.trend[at, None] * np.cumsum(p["damping_trend"] ** steps)
@@ -586,9 +571,9 @@ names = list(COLOURS)
 shown = sorted({1, (args.horizon + 1) // 2, args.horizon})
 COLUMNS = {"RMSE": "rmse_per_step", "ratio": "ratio_to_persistence_per_step",
            "MASE": "mase_per_step", "cover": "coverage_per_step"}
-table = pd.DataFrame({name: {f"{label} {step}": scores[name][key][step - 1]
-                             for label, key in COLUMNS.items() for step in shown}
-                      | {"ratio": ratio(scores[name]), "change r": scores[name]["change_correlation"]}
+table = pd.DataFrame({name: {f"{label} {step}": scores[name][key][step - 1] for label, key in COLUMNS.items()
+                             for step in shown} | {"ratio": ratio(scores[name]),
+                                                   "change r": scores[name]["change_correlation"]}
                       for name in names}).T.astype(float).round(3)
 show_table(table.rename_axis("method"), f"{series.name}, {len(origins['test'])} test origins, "
            f"steps ahead {', '.join(map(str, shown))} ({keras.backend.backend()})")

@@ -230,7 +230,7 @@ def test_a_csv_with_a_date_column_is_forecast_from_the_shell(tmp_path):
     path = tmp_path / "m.json"
     result = conftest.run_script(SCRIPT, "--csv", str(csv), "--column", "value", "--season", "12",
                                  "--horizon", "6", "--epochs", "1", "--seeds", "1", "--units", "8",
-                                 "--look-back", "12", "--quiet",
+                                 "--look-back", "12", "--seed", "3", "--skip", "--quiet",
                                  "--examples", "0", "--metrics", str(path))
     assert result.returncode == 0, result.stderr[-3000:]
     assert "data=csv" in result.stdout and "time_column=date" in result.stdout
@@ -238,7 +238,7 @@ def test_a_csv_with_a_date_column_is_forecast_from_the_shell(tmp_path):
     m = json.loads(path.read_text())
     assert m["data"] == "value" and m["values"] == 200 and m["missing_filled"] == 3
     assert m["season"] == 12 and m["trend"] is True  # found by the KPSS test
-    assert m["ets"] == "ETS(A,Ad,A)" and len(m["methods"]["autoreg"]["rmse_per_step"]) == 6
+    assert m["seeds"] == [3] and m["skip"] is True and m["ets"] == "ETS(A,Ad,A)" and len(m["methods"]["autoreg"]["rmse_per_step"]) == 6
 
 
 CSV_ERRORS = [
