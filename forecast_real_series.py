@@ -256,7 +256,7 @@ print(f"windows: x_train {x_train.shape}, x_val {x_val.shape}, x_fit {x_fit.shap
 #   KPSS test found a trend and an additive season where the calendar has one. A cycle is
 #   not a season: the sunspot cycle's length varies from 9 to 14 years, and a seasonal ETS
 #   given the mean length fits a random walk plus a fixed pattern that drifts out of
-#   phase. ETS has no form for a cycle (FPP says the same), so on sunspots it is simple
+#   phase. ETS has no form for a cycle of varying length, so on sunspots it is simple
 #   exponential smoothing, and AutoReg is the classical model that can follow the cycle.
 #
 # **One fit, rolling origins.** Every model, the LSTM included, is fitted once on the
@@ -264,8 +264,8 @@ print(f"windows: x_train {x_train.shape}, x_val {x_val.shape}, x_fit {x_fit.shap
 # parameters from the data up to that origin (AutoReg: the regression, fed back; ETS: the
 # smoothing filter run with fixed parameters). This is a rolling forecast origin with
 # fixed parameters, not FPP's time-series cross-validation, which refits at every origin:
-# refitting five LSTMs at 40 origins would take most of an hour. The first test forecast
-# equals statsmodels' own `forecast()` (the tests check it).
+# refitting five LSTMs at each of 40 origins would multiply the training time by 40. The
+# first test forecast equals statsmodels' own `forecast()` (the tests check it).
 #
 # **Intervals** (95%): AutoReg's from its residual variance carried through the
 # recursion, as statsmodels' `get_prediction` computes it (summed over the changes where
