@@ -24,6 +24,7 @@ class Series:
     unit: str  # what one value measures
     filled: int  # missing values filled by linear interpolation in time
     dropped: int  # missing values at either end, left out
+    time_column: str | None = None  # a CSV's column of times, given or found
 
 
 def decimal_years(dates) -> np.ndarray:
@@ -83,6 +84,7 @@ def load_csv(parser, path, column: str | None, time_column: str | None = None) -
         row = int(np.argmax(text.to_numpy()))
         parser.error(f"argument --column: column {column!r} holds text, not a number: "
                      f"{frame[column].iloc[row]!r} in data row {row + 1}")
+    time_column = time_column or _date_column(frame, column)
     if time_column is None:
         time, unit = np.arange(len(frame), dtype=float), "row"
     else:
@@ -93,7 +95,22 @@ def load_csv(parser, path, column: str | None, time_column: str | None = None) -
     if numbers.notna().sum() == 0:
         parser.error(f"argument --column: column {column!r} holds no numbers")
     values, time, filled, dropped = _fill(numbers, time)
-    return Series(column, values, time, unit, column, filled, dropped)
+    return Series(column, values, time, unit, column, filled, dropped, time_column)
+
+
+def _date_column(frame: pd.DataFrame, column: str) -> str | None:
+    """The first column besides ``column`` whose every cell is a date (not a number)."""
+    import warnings
+
+    for name in frame.columns:
+        cells = frame[name]
+        if name == column or cells.isna().any() or pd.to_numeric(cells, errors="coerce").notna().any():
+            continue
+        with warnings.catch_warnings():  # pandas guessing a format
+            warnings.simplefilter("ignore")
+            if pd.to_datetime(cells, format="mixed", errors="coerce").notna().all():
+                return name
+    return None
 
 
 def _time_values(parser, column: pd.Series, name: str) -> tuple[np.ndarray, str]:
@@ -113,10 +130,14 @@ def _time_values(parser, column: pd.Series, name: str) -> tuple[np.ndarray, str]
 
 
 def load_series(parser, args) -> Series:
-    """The series the flags ask for: ``--csv`` with ``--column``, or ``--data``."""
+    """The series the flags ask for: ``--csv`` with ``--column``, or ``--data``. For a CSV
+    whose time column was found rather than given, ``args.time_column`` is set to it, so
+    that the settings line says what was read."""
     if args.csv is None:
         for flag, value in (("--column", args.column), ("--time-column", args.time_column)):
             if value is not None:
                 parser.error(f"argument {flag}: only with --csv")
         return load_built_in(args.data)
-    return load_csv(parser, args.csv, args.column, args.time_column)
+    series = load_csv(parser, args.csv, args.column, args.time_column)
+    args.time_column = series.time_column
+    return series
