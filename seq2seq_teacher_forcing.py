@@ -8,8 +8,8 @@ starts a decoder that reads the previous output token, trained with *teacher for
 to the `RepeatVector` design of `echo_partial.py`; how to build inference models from the
 trained layers and decode a whole test set with one greedy loop; why the teacher-forced
 score is not what inference gets; and, with each design trained until it reaches the
-target or stops improving, over three seeds, what each design costs as the inputs grow and
-where `RepeatVector` stops short of the target.
+target or stops improving, over three seeds, what each design costs as the inputs grow,
+and why too little patience would have called the slower one a failure.
 The default run trains both designs at two lengths (four models, one seed) in under 60 s on
 2 CPU cores (CI checks it); the curve (`--compare 3,6,9,15,20 --seeds 3`) takes about a
 quarter of an hour on one core.
