@@ -79,6 +79,35 @@ def printed(value, literal: str) -> str:
     return f"{float(value):.{decimals}f}"
 
 
+def misquoted(metrics: dict, claims: dict) -> list:
+    """The literals of ``claims`` ({literal: path or paths}) that ``metrics`` does not print
+    as the prose writes them, each as "LITERAL (PATH = WHAT THE RUN PRINTS)"."""
+    return [f"{literal} ({path} = {printed(dig(metrics, path), literal)})"
+            for literal, paths in claims.items()
+            for path in ((paths,) if isinstance(paths, str) else paths)
+            if printed(dig(metrics, path), literal) != literal]
+
+
+def prose_with_code(script: str) -> str:
+    """The script's markdown cells as written, code spans and all."""
+    lines, inside = [], False
+    for line in (ROOT / script).read_text().splitlines():
+        if line.startswith("# %%"):
+            inside = "[markdown]" in line
+        elif inside and line.startswith("#"):
+            lines.append(line[1:].strip().strip("`"))
+    return "\n".join(lines)
+
+
+def check_a_stated_run(script: str, metrics: dict, command: list, claims: dict) -> None:
+    """A committed run beside the default one (a curve, a second look): its prose states the
+    command that made it, and every number it quotes from it is what the run printed."""
+    assert " ".join(command) in " ".join(prose_with_code(script).split())
+    wrong = misquoted(metrics, claims)
+    assert not wrong, wrong
+    assert set(claims) <= numbers(prose(script))
+
+
 @pytest.mark.parametrize("script", SCRIPTS)
 def test_every_number_in_prose_is_tied_to_a_run(script):
     claims, measured, unmeasured = tables(script)
@@ -109,13 +138,9 @@ def test_claims_equal_the_default_runs_metrics(script):
     if not claims:
         pytest.skip(f"{script} quotes no result of its default run")
     metrics = json.loads((ROOT / "docs" / f"{script[:-3]}.json").read_text())
-    wrong = []
-    for literal, paths in claims.items():
-        for path in (paths,) if isinstance(paths, str) else paths:
-            shown = printed(dig(metrics, path), literal)
-            if shown != literal:
-                wrong.append(f"{literal} (docs/{script[:-3]}.json {path} = {shown})")
-    assert not wrong, f"{script}: prose and the default run disagree: {wrong}"
+    wrong = misquoted(metrics, claims)
+    assert not wrong, (f"{script}: prose and the default run (docs/{script[:-3]}.json) "
+                       f"disagree: {wrong}")
 
 
 MEASURED_RUNS = sorted({(script, tuple(flags)) for script in SCRIPTS

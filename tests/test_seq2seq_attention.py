@@ -274,21 +274,15 @@ def test_the_curve_says_what_the_prose_says_on_every_seed():
 
 
 def test_the_committed_curve_is_the_stated_command_and_the_prose_quotes_it():
-    from test_claims import dig, numbers, printed, prose
+    from test_claims import check_a_stated_run
 
     curve = json.loads(CURVE_JSON.read_text())
     assert curve["curve"] == [5, 15, 20, 30] and curve["seed"] == 7 and curve["seeds"] == 3
     assert set(curve["results"]["attention"]["30"]) == {"7", "8", "9"}
     assert curve["backend"] == "tensorflow" and curve["epochs"] == 60
     assert curve["sequences"] == 10000 and curve["batch_size"] == 128
-    assert " ".join(CURVE_COMMAND) in " ".join(prose_with_code(SCRIPT).split())
-    wrong = [f"{literal} ({path} = {printed(dig(curve, path), literal)})"
-             for literal, paths in CURVE_CLAIMS.items()
-             for path in ((paths,) if isinstance(paths, str) else paths)
-             if printed(dig(curve, path), literal) != literal]
-    assert not wrong, wrong
+    check_a_stated_run(SCRIPT, curve, CURVE_COMMAND, CURVE_CLAIMS)
     assert set(CURVE_CLAIMS) <= set(UNMEASURED) | set(CLAIMS)
-    assert set(CURVE_CLAIMS) <= numbers(prose(SCRIPT))
 
 
 SECOND_LOOK_JSON = ROOT / "docs" / "seq2seq_attention_second_look.json"
@@ -300,12 +294,12 @@ SECOND_LOOK_COMMAND = ["--length", "30", "--designs", "repeat_vector,encoder_sta
 def test_the_second_look_is_the_stated_command_and_says_what_the_prose_says():
     """Seed 7 at 30 with 10 passes of patience: both fixed-state designs went on past where
     a patience of 4 stopped them on the curve, and stopped by patience below the target."""
-    from test_claims import dig, printed
+    from test_claims import check_a_stated_run
 
     look = json.loads(SECOND_LOOK_JSON.read_text())
     assert look["patience"] == 10 and look["epochs"] == 150 and look["length"] == 30
     assert look["seed"] == 7 and look["backend"] == "tensorflow"
-    assert " ".join(SECOND_LOOK_COMMAND) in " ".join(prose_with_code(SCRIPT).split())
+    check_a_stated_run(SCRIPT, look, SECOND_LOOK_COMMAND, SECOND_LOOK_CLAIMS)
     curve = json.loads(CURVE_JSON.read_text())["results"]
     for design, passes in (("repeat_vector", 66), ("encoder_state", 81)):
         result = look["results"][design]["30"]["7"]
@@ -314,20 +308,6 @@ def test_the_second_look_is_the_stated_command_and_says_what_the_prose_says():
         before = curve[design]["30"]["7"]
         assert before["inference_accuracy"] < result["inference_accuracy"] < 0.99
         assert before["epochs_run"] < result["epochs_run"]
-    wrong = [literal for literal, path in SECOND_LOOK_CLAIMS.items()
-             if printed(dig(look, path), literal) != literal]
-    assert not wrong, wrong
-
-
-def prose_with_code(script):
-    """The script's markdown cells as written, code spans and all."""
-    lines, inside = [], False
-    for line in (ROOT / script).read_text().splitlines():
-        if line.startswith("# %%"):
-            inside = "[markdown]" in line
-        elif inside and line.startswith("#"):
-            lines.append(line[1:].strip().strip("`"))
-    return "\n".join(lines)
 
 
 # A reduced curve for the slow step: the long end only, three seeds, 6 passes each (the

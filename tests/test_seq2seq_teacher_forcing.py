@@ -239,21 +239,14 @@ def test_the_curve_says_what_the_prose_says_on_every_seed():
 
 
 def test_the_committed_curve_is_the_stated_command_and_the_prose_quotes_it():
-    from test_claims import dig, numbers, printed, prose
-    from test_seq2seq_attention import prose_with_code
+    from test_claims import check_a_stated_run
 
     curve = json.loads(CURVE_JSON.read_text())
     assert curve["lengths"] == [3, 6, 9, 12, 15, 20] and curve["seed"] == 7 and curve["seeds"] == 3
     assert curve["backend"] == "tensorflow" and curve["epochs"] == 100
     assert curve["patience"] == 10 and curve["sequences"] == 5000 and curve["vocab"] == 20
-    assert " ".join(CURVE_COMMAND) in " ".join(prose_with_code(SCRIPT).split())
-    wrong = [f"{literal} ({path} = {printed(dig(curve, path), literal)})"
-             for literal, paths in CURVE_CLAIMS.items()
-             for path in ((paths,) if isinstance(paths, str) else paths)
-             if printed(dig(curve, path), literal) != literal]
-    assert not wrong, wrong
+    check_a_stated_run(SCRIPT, curve, CURVE_COMMAND, CURVE_CLAIMS)
     assert set(CURVE_CLAIMS) <= set(UNMEASURED) | set(CLAIMS)
-    assert set(CURVE_CLAIMS) <= numbers(prose(SCRIPT))
 
 
 def test_the_check_reports_a_mismatch_only_where_there_is_one(quick):
