@@ -113,6 +113,34 @@ def choose_backend() -> str:
           "pip install -r requirements.txt")
 
 
+def cache_jax_programs(backend: str) -> None:
+    """On JAX, keep compiled programs on disk (JAX's persistent compilation cache), so a
+    second run of a script reuses them instead of compiling them again.
+
+    JAX compiles a program for every new operation and input shape it runs, some 10-300 ms
+    each on a CPU; lstm_shapes.py's tour alone compiles about 75 and spends most of its
+    time doing it (docs/backends.md). The cache lives in ~/.cache/lstm-tutorials/jax (under
+    XDG_CACHE_HOME if set); set JAX_COMPILATION_CACHE_DIR to put it elsewhere, or
+    JAX_ENABLE_COMPILATION_CACHE=false to turn it off. JAX reads these when it is imported,
+    so a JAX imported before ``common`` is left as it is.
+    """
+    if backend != "jax" or "jax" in sys.modules:
+        return
+    if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+        from pathlib import Path
+
+        home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        folder = home / "lstm-tutorials" / "jax"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:  # a read-only home: run without the cache
+            return
+        os.environ["JAX_COMPILATION_CACHE_DIR"] = str(folder)
+    # JAX caches only programs that took 1 s or more to compile; the tour's take less.
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
+
+
 # TensorFlow's C++ core logs notes a tutorial reader does not need (CPU features, missing
 # CUDA, a harmless tf.data attribute mismatch in TF 2.21 at every fit). Level 3 keeps them
 # out; C++ failures still surface as Python exceptions, and Python warnings still show.
@@ -207,6 +235,6 @@ class _WhenKerasLoads:
 if "keras" in sys.modules:  # once Keras is imported, its backend is fixed
     _keras_loaded()
 else:
-    choose_backend()
+    cache_jax_programs(choose_backend())
     if not any(isinstance(finder, _WhenKerasLoads) for finder in sys.meta_path):
         sys.meta_path.insert(0, _WhenKerasLoads())

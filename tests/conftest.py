@@ -25,6 +25,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# JAX's compilation cache (common.cache_jax_programs): one folder per test process, so two
+# xdist workers never read a program the other is still writing (JAX locks its cache only
+# with the filelock package installed); the scripts the tests start share their worker's.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(
+    Path(tempfile.gettempdir()) / f"lstm-tutorials-jax-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"))
+
 # Before any test module imports Keras: common picks the backend (JAX where TensorFlow is
 # not installed) and quiets TensorFlow's start-up notes, as it does for the scripts.
 import common  # noqa: E402, F401

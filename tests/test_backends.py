@@ -194,3 +194,30 @@ def test_weights_drawn_in_one_size_on_jax_are_the_same_numbers():
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "same"
+
+
+def test_jax_reuses_compiled_programs_on_a_second_run(tmp_path):
+    """common.cache_jax_programs: on JAX the tour's programs go to a cache folder under
+    XDG_CACHE_HOME on the first run, a second run takes every one of them from there
+    (docs/backends.md: that is most of the tour's time), and the results are the same."""
+    env = {"KERAS_BACKEND": "jax", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "JAX_LOG_COMPILES": "1"}
+    outside = {k: v for k, v in os.environ.items() if k != "JAX_COMPILATION_CACHE_DIR"}
+    runs = []
+    for n in (1, 2):
+        metrics = tmp_path / f"run{n}.json"
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "lstm_shapes.py"), "--quiet", "--metrics", str(metrics),
+             "--plot", str(tmp_path / f"run{n}.png")],
+            cwd=ROOT, env={**outside, **env}, capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, result.stderr[-3000:]
+        runs.append((result.stderr, json.loads(metrics.read_text())))
+        if n == 1:
+            assert any((tmp_path / "cache" / "lstm-tutorials" / "jax").iterdir())
+    (first_log, first), (second_log, second) = runs
+    compiled = first_log.count("Finished XLA compilation")
+    assert compiled > 20, first_log[-2000:]
+    assert "Persistent compilation cache hit" not in first_log
+    assert second_log.count("Persistent compilation cache hit") == compiled, second_log[-2000:]
+    first.pop("seconds"), second.pop("seconds")
+    assert first == second

@@ -27,8 +27,10 @@ from conftest import ROOT
 
 def probe(backend: str, code: str) -> dict:
     """Run ``code`` with ``KERAS_BACKEND=backend`` in a fresh Python and return the JSON
-    object it printed last."""
-    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    object it printed last. JAX's persistent compilation cache is off: a program it loads
+    from disk is not compiled, and the JAX canary counts compiles."""
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3",
+           "JAX_ENABLE_COMPILATION_CACHE": "false"}
     done = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
