@@ -492,6 +492,5 @@ write_outputs(args, metrics, trained, figure)
 # python echo_full.py --window 10 --vocab 200     # the hardest corner of the checked range
 # python echo_full.py --recipe tutorial           # the original stateful recipe, one fit call
 # python echo_full.py --framing regression --vocab 10   # one number per step, 10 integers
-# python echo_full.py --framing regression --epochs 300 # 100 integers: many passes
 # python echo_full.py --pad --time-distributed    # every position gets a window; TimeDistributed
 # ```
