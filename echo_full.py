@@ -25,10 +25,11 @@ The default run trains in under 10 s on 2 CPU cores (CI checks it).
 # Two recipes. `fast` is this collection's: a stateless LSTM, shuffled windows, large
 # batches, and a training set of about 5,250 windows whatever the shape (more sequences
 # when each gives fewer windows). It trains until a *validation* split (new sequences,
-# not the test set) reaches 99.5% sequence accuracy, with `--epochs` as the most passes
-# it may take. `tutorial` is the original: a stateful LSTM(20), batch 7, 500 sequences
-# seen once, the state reset after each. In a notebook the command line is ignored: write
-# `args = parse(["--window", "8"])` to change a flag.
+# not the test set) reaches 99.5% sequence accuracy, or has not improved for `--patience`
+# passes, with `--epochs` as the most passes it may take. `tutorial` is the original: a
+# stateful LSTM(20), batch 7, 500 sequences seen once, the state reset after each. In a
+# notebook the command line is ignored: write `args = parse(["--window", "8"])` to change
+# a flag.
 
 # %%
 from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
@@ -70,6 +71,8 @@ def parse(argv=None):
                         help=f"LSTM units (fast: {fast['units']}, tutorial: {tutorial['units']})")
     parser.add_argument("--learning-rate", type=positive_float,
                         help=f"Adam's (fast: {fast['learning_rate']}, tutorial: {tutorial['learning_rate']})")
+    parser.add_argument("--patience", type=int_at_least(1), default=10,
+                        help="stop after this many passes without a better validation score")
     parser.add_argument("--time-distributed", action="store_true",
                         help="wrap the Dense in TimeDistributed (the same model)")
     parser.add_argument("--framing", choices=("classes", "regression"), default="classes",
@@ -269,9 +272,11 @@ model.summary()
 # The fast recipe drops the state (each window holds all the context the task needs),
 # shuffles, and takes larger batches with a larger learning rate. `StopAtTarget` checks the
 # validation split after every pass and stops at 99.5%, so a harder shape simply takes
-# more passes, up to `--epochs`. Keras' own `TerminateOnNaN` stops a run whose loss
-# became NaN (a learning rate far too large), and `UpdateCurve` keeps each weight
-# update's loss and accuracy for the plot.
+# more passes, up to `--epochs`. It also stops when `--patience` passes in a row bring no
+# better validation score (a plateau: more passes would not help), and then goes back to
+# the best pass's weights. Keras' own `TerminateOnNaN` stops a run whose loss became NaN
+# (a learning rate far too large), and `UpdateCurve` keeps each weight update's loss and
+# accuracy for the plot.
 
 
 # %%
@@ -296,15 +301,27 @@ class ResetAtSequenceEnds(keras.callbacks.Callback):
 
 
 class StopAtTarget(keras.callbacks.Callback):
-    """Stop training after the first pass whose logs[monitor] reaches target."""
+    """Stop after the first pass whose logs[monitor] reaches target (stopped_by "target"),
+    after `patience` passes without a better one ("patience"), or when fit's epochs run out
+    ("cap"); then go back to the best pass's weights."""
 
-    def __init__(self, monitor, target):
+    def __init__(self, monitor, target, patience):
         super().__init__()
-        self.monitor, self.target = monitor, target
+        self.monitor, self.target, self.patience = monitor, target, patience
+        self.scores, self.stopped_by, self.best_weights = [], "cap", None
 
     def on_epoch_end(self, epoch, logs=None):
-        if logs[self.monitor] >= self.target:
-            self.model.stop_training = True
+        self.scores.append(logs[self.monitor])
+        if self.scores[-1] > max(self.scores[:-1], default=-1.0):  # the best so far: keep it
+            self.best_weights = self.model.get_weights()
+        if self.scores[-1] >= self.target:
+            self.stopped_by, self.model.stop_training = "target", True
+        elif len(self.scores) - 1 - int(np.argmax(self.scores)) >= self.patience:
+            self.stopped_by, self.model.stop_training = "patience", True
+
+    def on_train_end(self, logs=None):
+        if self.best_weights is not None and np.argmax(self.scores) < len(self.scores) - 1:
+            self.model.set_weights(self.best_weights)  # a later pass did worse
 
 
 class UpdateCurve(keras.callbacks.Callback):
@@ -326,11 +343,12 @@ class UpdateCurve(keras.callbacks.Callback):
 
 resets = [ResetAtSequenceEnds(args.windows_per_sequence // args.batch_size)] if stateful else []
 curve = UpdateCurve(len(x_train), args.batch_size)
+stop = StopAtTarget("val_whole_window_accuracy", TARGET, args.patience)
 start = time.perf_counter()
 history = model.fit(x_train, y_train, batch_size=args.batch_size, epochs=args.epochs,
                     shuffle=not stateful,  # stateful: batch k+1 continues batch k
                     validation_data=(x_val, y_val),
-                    callbacks=[StopAtTarget("val_whole_window_accuracy", TARGET),
+                    callbacks=[stop,
                                keras.callbacks.TerminateOnNaN(), curve, *resets],
                     verbose=VERBOSE)
 train_seconds = time.perf_counter() - start
@@ -366,8 +384,8 @@ elif reached:
           f"({train_seconds:.1f} s).")
 else:
     print(f"WARNING: did not reach {TARGET:.2%} validation sequence accuracy in {epochs_run} "
-          f"epochs (best {max(validation):.2%}, {train_seconds:.1f} s): raise --epochs (the "
-          f"most passes) or --sequences (more data)")
+          f"epochs (stopped by {stop.stopped_by}, best {max(validation):.2%}, {train_seconds:.1f} "
+          f"s): raise --epochs (the most passes), --patience or --sequences (more data)")
 right, real = predicted == targets, targets != PAD
 scores = {"element_accuracy": float(right[real].mean()),
           "sequence_accuracy": float(right.all(axis=1).mean()),
@@ -394,7 +412,8 @@ metrics = {"script": "echo_full", "backend": keras.backend.backend(), "seed": ar
            "sequences": args.sequences, "train_windows": len(x_train), "test_windows": len(x_test),
            "parameters": model.count_params(), "train_seconds": round(train_seconds, 3),
            "reached_target": reached, "diverged": diverged, "epochs_run": epochs_run,
-           "train_loss": float(losses[-1]), **scores}
+           "train_loss": float(losses[-1]), **scores, "patience": args.patience,
+           "stopped_by": stop.stopped_by, "validation_curve": validation}
 
 # %% [markdown]
 # ## Plot
@@ -421,11 +440,20 @@ write_outputs(args, metrics, trained, figure)
 # **One number per step** (`--framing regression`). Each integer goes in as `(v + 1) / vocab`
 # and comes out as one number, rounded to the nearest integer. The model shrinks from 33,508
 # weights to 9,649, but each output must now land within half a step of its target (0.005
-# at vocab 100). In the budget of 20 passes it did not reach the target: 59.76% of the
-# held-out windows right (seed 7, TensorFlow), where the classes framing reached 99.90%
-# after 1 pass. With 10 integers (`--framing regression --vocab 10`, half a step is 0.05)
-# it does reach the target. With classes, being right is an argmax over separate outputs,
-# not a precision.
+# at vocab 100), and that takes many more passes to learn. We trained both framings on
+# seeds 7, 8 and 9 until the validation split reached the target or 20 passes in a row
+# brought no better score, under a cap of 300 passes: `python echo_full.py --framing
+# regression --epochs 300 --patience 20 --seed 7 --quiet --examples 0`, the same with
+# seeds 8 and 9 and with `--framing classes` (TensorFlow, one CPU core, pinned with
+# `taskset -c 1`; `docs/echo_full_framings.json`). On every seed both reached the target
+# on the validation split: classes after 1 pass, regression after 66 to 99 (seed 8: 66,
+# seed 9: 76, seed 7: 99), and neither plateaued. So regression does not fail at vocab
+# 100: it is slow, and the default cap of 20 passes stops it while it is still climbing.
+# On the held-out test windows classes got 99.90% to 100.00% right, regression 99.33% to
+# 99.81% (seeds 7 and 9 just under the 99.5% target). With 10 integers (`--framing
+# regression --vocab 10`, half a step is 0.05) it reaches the target within the default
+# 20 passes. With classes, being right is an argmax over separate outputs, not a
+# precision.
 #
 # **Padding and masking** (`--pad`). Windows cut from a sequence lose the 4 that would begin
 # before it, so the first 4 integers of every sequence are never the newest step of a window.
@@ -443,7 +471,7 @@ write_outputs(args, metrics, trained, figure)
 # %% [markdown]
 # ## What we learned
 #
-# From the default run (seed 7, TensorFlow) unless said otherwise:
+# From the default run (seed 7, TensorFlow, 2 CPU cores) unless said otherwise:
 #
 # - An LSTM with `return_sequences=True` and a `Dense` on its 3-D output gives one prediction
 #   per step: 99.90% of 2,100 held-out windows echoed whole (99.98% of single integers).
@@ -453,7 +481,9 @@ write_outputs(args, metrics, trained, figure)
 # - The original stateful recipe is one `fit(batch_size=7, shuffle=False)` call with a
 #   callback that resets the state where each sequence ends: `--recipe tutorial` reaches
 #   the target too.
-# - One-hot classes beat one number per step: regression reached 59.76% in the same budget.
+# - One-hot classes learn the echo in far fewer passes than one number per step: on seeds
+#   7-9 (one core) classes reached the target after 1 pass, regression after 66 to 99,
+#   with 99.33% to 99.81% of the held-out windows right against 99.90% to 100.00%.
 
 # %% [markdown]
 # ## Try next
