@@ -121,11 +121,10 @@ import time
 
 import keras
 import numpy as np
-import pandas as pd
 from keras import layers
 
-from common.cli import show_figure, show_table, warn_outside_range, write_outputs
-from common.plots import plot_grouped_bars
+from common.cli import show_figure, show_reversal_table, warn_outside_range, write_outputs
+from common.plots import plot_reversal_accuracy
 from common.training import seed_everything
 
 warn_outside_range(VALIDATED, args)
@@ -329,18 +328,6 @@ for kind, model in models.items():
 
 
 # %%
-def accuracy_table(results, length):
-    """A row per model: accuracy at each output position (the column names which input
-    position it copies), then element and sequence accuracy, epochs and training seconds."""
-    return pd.DataFrame({name: {
-        **{f"pos {t} (x{length - 1 - t})": f"{a:.2%}"
-           for t, a in enumerate(scores["per_position_accuracy"])},
-        "element": f"{scores['element_accuracy']:.2%}",
-        "sequence": f"{scores['sequence_accuracy']:.2%}",
-        "epochs": scores["epochs_run"], "train s": round(scores["train_seconds"], 1)}
-        for name, scores in results.items()}).T.rename_axis("model")
-
-
 for i in range(min(args.examples, len(x_test))):
     print(f"Input {x_test_int[i].tolist()}  Expected {y_test[i].tolist()}")
     for kind, predicted in predictions.items():
@@ -349,7 +336,7 @@ for i in range(min(args.examples, len(x_test))):
 title = (f"reverse_bidirectional ({keras.backend.backend()}): test accuracy per output position "
          f"({TEST_SEQUENCES} new sequences; {args.data} data, batch {args.batch_size}, up to "
          f"{args.epochs} epochs; training {sum(seconds.values()):.1f} s in all)")
-show_table(accuracy_table(results, args.length), title)
+show_reversal_table(results, title)
 print(f"chance (guessing 1 of {args.vocab} integers): {1 / args.vocab:.2%} at every position")
 headline = f"reversing {args.length} integers, worst position: " + ", ".join(
     f"{kind} {min(scores['per_position_accuracy']):.2%}" for kind, scores in results.items())
@@ -367,11 +354,7 @@ metrics = {"script": "reverse_bidirectional", "backend": keras.backend.backend()
 # accuracy of guessing as a dotted line.
 
 # %%
-figure = plot_grouped_bars(
-    [f"{t} (x{args.length - 1 - t})" for t in range(args.length)],
-    {name: s["per_position_accuracy"] for name, s in results.items()},
-    f"Reversing {args.length} integers: held-out accuracy per output position",
-    "output position (the input it must copy)", chance=1 / args.vocab)
+figure = plot_reversal_accuracy(results, chance=1 / args.vocab)
 show_figure(figure)
 # %% [markdown]
 # ## Lesson: a per-step model cannot use other time steps (`--lessons per-step`)

@@ -369,3 +369,19 @@ def check_memory(parser, flags: str, floats: float) -> None:
     if 4 * floats > MEMORY_LIMIT:
         parser.error(f"argument {flags}: the data would take {4 * floats / 1e9:.1f} GB "
                      f"(limit {MEMORY_LIMIT / 1e9:.0f} GB); make one of them smaller")
+
+
+def show_reversal_table(results: dict, title: str) -> None:
+    """Show reverse_bidirectional's results: a row per model with its held-out accuracy at
+    each output position (the column ``pos t (xL-1-t)`` names the input it must copy
+    there), then element and sequence accuracy, epochs run and training seconds."""
+    import pandas as pd
+
+    table = pd.DataFrame({name: {
+        **{f"pos {t} (x{len(scores['per_position_accuracy']) - 1 - t})": f"{a:.2%}"
+           for t, a in enumerate(scores["per_position_accuracy"])},
+        "element": f"{scores['element_accuracy']:.2%}",
+        "sequence": f"{scores['sequence_accuracy']:.2%}",
+        "epochs": scores["epochs_run"], "train s": round(scores["train_seconds"], 1)}
+        for name, scores in results.items()}).T.rename_axis("model")
+    show_table(table, title)

@@ -71,3 +71,15 @@ def plot_grouped_bars(groups: list, series: dict, title: str, xlabel: str,
     axis.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     return fig
+
+
+def plot_reversal_accuracy(results: dict, chance: float) -> Figure:
+    """reverse_bidirectional's figure: held-out accuracy per output position, one bar per
+    model (``results``: name -> {"per_position_accuracy": [...]}), each position labelled
+    with the input it must copy, and the accuracy of guessing as a dotted line."""
+    length = len(next(iter(results.values()))["per_position_accuracy"])
+    return plot_grouped_bars(
+        [f"{t} (x{length - 1 - t})" for t in range(length)],
+        {name: scores["per_position_accuracy"] for name, scores in results.items()},
+        f"Reversing {length} integers: held-out accuracy per output position",
+        "output position (the input it must copy)", chance=chance)

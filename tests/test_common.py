@@ -248,3 +248,17 @@ def test_argument_types_accept(tmp_path):
     assert cli.name_list(("a", "b", "c"))(" c, a ") == ["c", "a"]
     assert cli.int_at_least(0, cli.MAX_SEED)("4294967295") == 2**32 - 1
     assert cli.output_path(".png")(str(tmp_path / "p.png")) == tmp_path / "p.png"
+
+
+def test_reversal_table_and_figure(capsys):
+    """reverse_bidirectional's reporting: a column per output position named after the
+    input it copies, the summary columns, and a figure with a bar group per position."""
+    results = {"lstm": {"per_position_accuracy": [0.1, 0.5, 1.0], "element_accuracy": 0.5333,
+                        "sequence_accuracy": 0.05, "epochs_run": 3, "train_seconds": 1.234}}
+    cli.show_reversal_table(results, "title")
+    out = capsys.readouterr().out
+    assert out.startswith("\ntitle\n") and "pos 0 (x2)" in out and "pos 2 (x0)" in out
+    assert "10.00%" in out and "53.33%" in out and "1.2" in out
+    axis = plots.plot_reversal_accuracy(results, chance=0.1).axes[0]
+    assert [label.get_text() for label in axis.get_xticklabels()] == ["0 (x2)", "1 (x1)", "2 (x0)"]
+    assert axis.get_title() == "Reversing 3 integers: held-out accuracy per output position"
