@@ -142,11 +142,11 @@ import time
 
 import keras
 import numpy as np
-import pandas as pd
 from keras import layers
 
-from common.cli import show_figure, show_table, warn_outside_range, write_outputs
+from common.cli import show_figure, show_sorting_table, warn_outside_range, write_outputs
 from common.data import sorting_data
+from common.plots import plot_sorting_attention
 from common.training import seed_everything
 
 seed_everything(args.seed)
@@ -503,18 +503,9 @@ for length, seed, data_at in curve_data:  # made one length and seed at a time: 
 # `pass_time_ratio`: its time per pass over encoder_state's).
 
 # %%
-table = pd.DataFrame([{"design": design, "length": length, "vocab": vocab_at(length, args.vocab),
-                       "seed": seed, **{k: v for k, v in r.items() if k != "predicted"}}
-                      for (design, length, seed), r in results.items()])
-table = table.sort_values(["length", "design", "seed"], ignore_index=True)
-show_table(table.assign(**{c: (100 * table[c]).round(2) for c in (
-    "inference_accuracy", "teacher_forced_accuracy")}).drop(columns=[
-    "inference_element_accuracy", "teacher_forced_element_accuracy"]).rename(columns={
-    "inference_accuracy": "inference", "teacher_forced_accuracy": "teacher-forced",
-    "epochs_run": "passes", "stopped_by": "stopped by", "train_seconds": "train s",
-    "parameters": "weights", "seconds_per_pass": "s per pass"}).set_index(
-    ["length", "design", "seed"]), f"Held-out whole sequences right, in % ({TEST} each, "
-    f"{keras.backend.backend()})")
+table = show_sorting_table(results, {n: vocab_at(n, args.vocab) for n in args.lengths},
+                           f"Held-out whole sequences right, in % ({TEST} each, "
+                           f"{keras.backend.backend()})")
 at_length = {design: results[design, args.length, args.seed] for design in args.designs}
 main, plain = at_length["attention"], at_length.get("encoder_state")
 cost = plain and {"parameters": main["parameters"] - plain["parameters"], "pass_time_ratio":
@@ -554,34 +545,9 @@ metrics = {"script": "seq2seq_attention", "backend": keras.backend.backend(), "s
 # steps left out), darker = more weight.
 
 # %%
-from matplotlib.figure import Figure  # noqa: E402  (a reporting cell: not part of the lesson)
-
-figure = Figure(figsize=(11, 4.5), dpi=100)
-left, *maps = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1]})
-for design, style in zip(DESIGNS, ("o-", "s-", "^-")):
-    rows = table[table.design == design].groupby("length").inference_accuracy
-    if len(rows.size()):
-        mean, low, high = 100 * rows.mean(), 100 * rows.min(), 100 * rows.max()
-        left.errorbar(mean.index, mean, yerr=[mean - low, high - mean], fmt=style, capsize=3,
-                      label=design)
-left.set(xlabel="--length (most integers per input)", ylabel="held-out whole sequences (%)",
-         title="Sorting, real inference", ylim=(-2, 102), xticks=args.lengths)
-left.legend(loc="lower left", fontsize="small")
-left.grid(alpha=0.3)
-sizes = (x_test_int >= 0).sum(1)  # the first test sequence of 8 integers, and of the most
-shown_rows = [int(np.argmax(sizes == min(sizes.max(), 8))), int(np.argmax(sizes))]
-for axis, i in zip(maps, shown_rows):
-    real = x_test_int[i] >= 0
-    written = spell(inferred[i], VOCAB).split()  # up to its <end>: the rows of the map
-    axis.imshow(attention_weights[i, :len(written)][:, real], cmap="Greys", vmin=0, vmax=1,
-                aspect="auto")
-    axis.set_xticks(range(int(real.sum())), x_test_int[i][real], fontsize="x-small", rotation=90)
-    axis.set_yticks(range(len(written)), written, fontsize="x-small")
-    axis.set(xlabel="input (in the order given)", ylabel="output step (what it wrote)",
-             title=f"Attention, test sequence {i}")
-figure.suptitle("Sorting with attention: accuracy against length, and where the decoder "
-                "looks (one row per output step)")
-figure.tight_layout()
+words_written = [spell(tokens, VOCAB).split() for tokens in inferred]  # the maps' rows
+figure = plot_sorting_attention(table, DESIGNS, args.lengths, x_test_int, words_written,
+                                attention_weights)
 show_figure(figure)
 write_outputs(args, metrics, attention, figure)
 

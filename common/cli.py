@@ -385,3 +385,25 @@ def show_reversal_table(results: dict, title: str) -> None:
         "epochs": scores["epochs_run"], "train s": round(scores["train_seconds"], 1)}
         for name, scores in results.items()}).T.rename_axis("model")
     show_table(table, title)
+
+
+def show_sorting_table(results: dict, vocabs: dict, title: str):
+    """seq2seq_attention's results table: one row per ``(design, length, seed)`` key of
+    ``results`` (each a dict of that model's scores, as fractions; its ``predicted`` tokens
+    left out), with ``vocabs[length]``, the vocabulary at that length. Shows the whole-sequence
+    accuracies in % under short column names, indexed by length, design and seed, and returns
+    the rows as they were (a pandas DataFrame, accuracies as fractions), for the plot."""
+    import pandas as pd
+
+    table = pd.DataFrame([{"design": design, "length": length, "vocab": vocabs[length],
+                           "seed": seed, **{k: v for k, v in row.items() if k != "predicted"}}
+                          for (design, length, seed), row in results.items()])
+    table = table.sort_values(["length", "design", "seed"], ignore_index=True)
+    show_table(table.assign(**{column: (100 * table[column]).round(2) for column in (
+        "inference_accuracy", "teacher_forced_accuracy")}).drop(columns=[
+        "inference_element_accuracy", "teacher_forced_element_accuracy"]).rename(columns={
+        "inference_accuracy": "inference", "teacher_forced_accuracy": "teacher-forced",
+        "epochs_run": "passes", "stopped_by": "stopped by", "train_seconds": "train s",
+        "parameters": "weights", "seconds_per_pass": "s per pass"}).set_index(
+        ["length", "design", "seed"]), title)
+    return table

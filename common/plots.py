@@ -83,3 +83,40 @@ def plot_reversal_accuracy(results: dict, chance: float) -> Figure:
         {name: scores["per_position_accuracy"] for name, scores in results.items()},
         f"Reversing {length} integers: held-out accuracy per output position",
         "output position (the input it must copy)", chance=chance)
+
+
+def plot_sorting_attention(table, designs: tuple, lengths: list, inputs: np.ndarray,
+                           written: list, weights: np.ndarray) -> Figure:
+    """seq2seq_attention's figure. Left: held-out whole sequences right against length, one
+    line per design in ``designs``: the mean of ``table``'s ``inference_accuracy`` (a pandas
+    DataFrame, one row per design, length and seed) over the seeds, the bars from the lowest
+    to the highest seed. Right: the attention ``weights`` (sequence, output step, input step)
+    of two test sequences, the first of 8 integers and the first of the most: one row per
+    word of ``written`` (each sequence's output as words, up to its ``<end>``), one column
+    per integer of ``inputs`` (the integers in the order given; padding, below 0, left out)."""
+    figure = Figure(figsize=(11, 4.5), dpi=DPI)
+    left, *maps = figure.subplots(1, 3, gridspec_kw={"width_ratios": [1.2, 1, 1]})
+    for design, style in zip(designs, ("o-", "s-", "^-")):
+        rows = table[table.design == design].groupby("length").inference_accuracy
+        if len(rows.size()):
+            mean, low, high = 100 * rows.mean(), 100 * rows.min(), 100 * rows.max()
+            left.errorbar(mean.index, mean, yerr=[mean - low, high - mean], fmt=style,
+                          capsize=3, label=design)
+    left.set(xlabel="--length (most integers per input)", ylabel="held-out whole sequences (%)",
+             title="Sorting, real inference", ylim=(-2, 102), xticks=lengths)
+    left.legend(loc="lower left", fontsize="small")
+    left.grid(alpha=0.3)
+    sizes = (inputs >= 0).sum(1)  # the first test sequence of 8 integers, and of the most
+    shown_rows = [int(np.argmax(sizes == min(sizes.max(), 8))), int(np.argmax(sizes))]
+    for axis, i in zip(maps, shown_rows):
+        real = inputs[i] >= 0
+        axis.imshow(weights[i, :len(written[i])][:, real], cmap="Greys", vmin=0, vmax=1,
+                    aspect="auto")
+        axis.set_xticks(range(int(real.sum())), inputs[i][real], fontsize="x-small", rotation=90)
+        axis.set_yticks(range(len(written[i])), written[i], fontsize="x-small")
+        axis.set(xlabel="input (in the order given)", ylabel="output step (what it wrote)",
+                 title=f"Attention, test sequence {i}")
+    figure.suptitle("Sorting with attention: accuracy against length, and where the decoder "
+                    "looks (one row per output step)")
+    figure.tight_layout()
+    return figure
