@@ -107,12 +107,9 @@ def parse(argv=None):
     parser.add_argument("--experiments", type=name_list(EXPERIMENTS), metavar="LIST",
                         help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all except "
                              "the masked one)")
-    parser.add_argument("--start", default="K", metavar="LETTER",
-                        help="the letter of the probe and of the cold start, A..Y")
+    parser.add_argument("--start", default="K", type=str.upper, choices=list(ALPHABET[:-1]),
+                        metavar="LETTER", help="the letter of the probe and of the cold start, A..Y")
     args = parse_args(parser, argv, quick_defaults={"epochs": 3})
-    if len(args.start) != 1 or args.start.upper() not in ALPHABET[:-1]:
-        parser.error(f"argument --start: expected one letter A..Y, got {args.start!r}")
-    args.start = args.start.upper()
     args.experiments = args.experiments or DEFAULT_EXPERIMENTS
     if args.epochs:  # every pass is laid out in memory (see Train): refuse what cannot fit
         check_memory(parser, "--epochs", args.epochs * PATTERNS * MAX_LEN)
