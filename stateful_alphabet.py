@@ -423,8 +423,6 @@ for name, model in models.items():
         histories[name] = model.fit(x[order], y[order], batch_size=batch_size, epochs=1,
                                     shuffle=False, callbacks=resets, verbose=VERBOSE)
     train_seconds[name] = time.perf_counter() - start
-    print(f"{name}: trained in {train_seconds[name]:.1f} s, loss "
-          f"{histories[name].history['loss'][-1]:.4f} (the mean over all passes)")
 
 # %% [markdown]
 # ## Evaluate
@@ -492,8 +490,6 @@ for name, model in models.items():
     if name == "stateful":
         results[name]["generated"] = "A" + recite(model, "A", len(ALPHABET) - 1)
         results[name]["cold_start"] = recite(model, args.start, 5)
-    print(f"{name:<16} {100 * results[name]['accuracy']:6.2f}% of {results[name]['measured_on']}, "
-          f"probe {args.start} -> {results[name]['probe']}")
 
 # %% [markdown]
 # The table: each experiment's published accuracy next to this run's, and what it was
