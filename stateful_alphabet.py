@@ -133,7 +133,7 @@ from keras import layers
 
 from common.cli import show_figure, show_table, write_outputs
 from common.data import TEST, make_rng
-from common.plots import plot_grouped_bars
+from common.plots import plot_published_and_measured
 from common.training import fit_verbosity, seed_everything
 
 # Weight updates per compiled call. PyTorch runs one at a time (Keras refuses any other
@@ -616,11 +616,8 @@ metrics["headline"] = (
       f"stateful {100 * whole_sequence['stateful_accuracy']:.2f}%.")
 show_table(rows, f"stateful_alphabet ({metrics['backend']})")
 
-figure = plot_grouped_bars(
-    list(results), {"tutorial (published)": [r["tutorial_accuracy"] for r in results.values()],
-                    "this run": [r["accuracy"] for r in results.values()]},
-    "Next-letter accuracy: the tutorial's figures and this run", xlabel="experiment",
-    chance=1 / len(ALPHABET))
+figure = plot_published_and_measured(
+    results, "Next-letter accuracy: the tutorial's figures and this run", chance=1 / len(ALPHABET))
 show_figure(figure)
 write_outputs(args, metrics, models.get("stateful", models[args.experiments[-1]]), figure)
 

@@ -248,3 +248,13 @@ def test_argument_types_accept(tmp_path):
     assert cli.name_list(("a", "b", "c"))(" c, a ") == ["c", "a"]
     assert cli.int_at_least(0, cli.MAX_SEED)("4294967295") == 2**32 - 1
     assert cli.output_path(".png")(str(tmp_path / "p.png")) == tmp_path / "p.png"
+
+
+def test_published_and_measured_bars_pair_each_experiment():
+    results = {"naive": {"tutorial_accuracy": 0.84, "accuracy": 1.0},
+               "stateful": {"tutorial_accuracy": 1.0, "accuracy": 0.5}}
+    axis = plots.plot_published_and_measured(results, "bars", chance=1 / 26).axes[0]
+    assert [bar.get_height() for bar in axis.patches] == pytest.approx([84, 100, 100, 50])
+    assert [label.get_text() for label in axis.get_xticklabels()] == ["naive", "stateful"]
+    assert {text.get_text() for text in axis.get_legend().get_texts()} == {
+        "tutorial (published)", "this run", "chance"}
