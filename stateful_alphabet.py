@@ -606,8 +606,6 @@ if "stateful" in results:
     rows[f"stateful, cold start {args.start}"] = (
         f"{' -> '.join(args.start + metrics['cold_start'])}   (the next letter is "
         f"{ALPHABET[ALPHABET.index(args.start) + 1]}: it counts with its state)")
-rows["ticks in chunks, stateless"] = f"{100 * whole_sequence['stateless_accuracy']:.2f}%"
-rows["ticks in chunks, stateful"] = f"{100 * whole_sequence['stateful_accuracy']:.2f}%"
 metrics["headline"] = (
     "Next-letter accuracy, this run (the tutorial's): " + "; ".join(
         f"{name} {100 * r['accuracy']:.2f}% ({100 * r['tutorial_accuracy']:.2f}%)"
