@@ -108,7 +108,7 @@ def parse(argv=None):
                         help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all except "
                              "the masked one)")
     parser.add_argument("--start", default="K", type=str.upper, choices=list(ALPHABET[:-1]),
-                        metavar="LETTER", help="the letter of the probe and of the cold start, A..Y")
+                        metavar="LETTER", help="letter of the probe and of the cold start, A..Y")
     args = parse_args(parser, argv, quick_defaults={"epochs": 3})
     args.experiments = args.experiments or DEFAULT_EXPERIMENTS
     if args.epochs:  # every pass is laid out in memory (see Train): refuse what cannot fit
@@ -498,9 +498,8 @@ for name, model in models.items():
 # %%
 if "variable-length" in results and args.examples:
     print(f"variable-length, test draws (first {args.examples}):")
-    shown = data["variable-length"]
-    for run, target, guess in list(zip(shown["test_runs"], shown["y_test"],
-                                       predictions["variable-length"]))[:args.examples]:
+    shown, guesses = data["variable-length"], predictions["variable-length"]
+    for run, target, guess in zip(shown["test_runs"][:args.examples], shown["y_test"], guesses):
         print(f"Input {spell(run):>{MAX_LEN}}  Expected {ALPHABET[target]}  "
               f"{'☑' if guess == target else '☒'} Predicted {ALPHABET[guess]}")
 
@@ -515,10 +514,9 @@ show_table(table)
 print("tutorial: the published accuracy; this run: measured now, by this script")
 for name, r in results.items():
     if r["accuracy"] < r["expected_accuracy"]:
-        print(f"WARNING: {name} scored {100 * r['accuracy']:.2f}%, below the "
-              f"{100 * r['expected_accuracy']:.2f}% its recipe scored at its default budget on "
-              f"seeds 1-3 and 7: raise --epochs (it ran {r['epochs']} passes)"
-              f"{' or drop --batch-size' if args.batch_size else ''}")
+        print(f"WARNING: {name} scored {r['accuracy']:.2%}, below the {r['expected_accuracy']:.2%} "
+              f"its recipe scored at its default budget on seeds 1-3 and 7: raise --epochs (it "
+              f"ran {r['epochs']} passes){' or drop --batch-size' if args.batch_size else ''}")
 
 # %% [markdown]
 # ## Windows or the whole sequence
@@ -606,12 +604,11 @@ if "stateful" in results:
     rows[f"stateful, cold start {args.start}"] = (
         f"{' -> '.join(args.start + metrics['cold_start'])}   (the next letter is "
         f"{ALPHABET[ALPHABET.index(args.start) + 1]}: it counts with its state)")
-metrics["headline"] = (
-    "Next-letter accuracy, this run (the tutorial's): " + "; ".join(
-        f"{name} {100 * r['accuracy']:.2f}% ({100 * r['tutorial_accuracy']:.2f}%)"
-        for name, r in results.items())
-    + f"; 26 ticks in chunks: stateless {100 * whole_sequence['stateless_accuracy']:.2f}%, "
-      f"stateful {100 * whole_sequence['stateful_accuracy']:.2f}%.")
+scores = "; ".join(f"{name} {r['accuracy']:.2%} ({r['tutorial_accuracy']:.2%})"
+                   for name, r in results.items())
+metrics["headline"] = (f"Next-letter accuracy, this run (the tutorial's): {scores}; 26 ticks in "
+                       f"chunks: stateless {whole_sequence['stateless_accuracy']:.2%}, "
+                       f"stateful {whole_sequence['stateful_accuracy']:.2%}.")
 show_table(rows, f"stateful_alphabet ({metrics['backend']})")
 
 figure = plot_published_and_measured(
