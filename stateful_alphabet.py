@@ -208,9 +208,8 @@ def make_patterns(rng, n):
 
 def pad_patterns(patterns):
     """Encode and left-pad runs with 0 ("no letter") to MAX_LEN steps: (n, MAX_LEN, 1)."""
-    padded = keras.utils.pad_sequences([[i + 1 for i in p] for p in patterns], maxlen=MAX_LEN,
-                                       dtype="float32", padding="pre", value=0.0)
-    return (padded / len(ALPHABET))[:, :, None]
+    return keras.utils.pad_sequences([encode(run) for run in patterns], maxlen=MAX_LEN,
+                                     dtype="float32", padding="pre", value=0.0)[:, :, None]
 
 
 def spell(indices):
@@ -251,10 +250,9 @@ for name in args.experiments:
     if name.startswith("variable-length"):  # train on random runs, score on new draws
         runs, y = make_patterns(rng, PATTERNS)
         test_runs, y_test = make_patterns(make_rng(args.seed, TEST), PATTERNS)
-        seen = {tuple(run) for run in runs}
-        print(f"{name}: {len({tuple(r) for r in test_runs})} different runs among the "
-              f"{PATTERNS} test draws, {len({tuple(r) for r in test_runs} & seen)} of them also "
-              f"drawn for training")
+        drawn = {tuple(run) for run in test_runs}
+        print(f"{name}: {len(drawn)} different runs among the {PATTERNS} test draws, "
+              f"{len(drawn & {tuple(run) for run in runs})} of them also drawn for training")
         if name == "variable-length":  # bucketing: batches of one length each, no padding
             batch_size = args.batch_size or EXPERIMENTS[name]["batch_size"]
             batches = length_batches(runs, rng, batch_size, epochs)  # indices into runs
@@ -503,14 +501,11 @@ if "variable-length" in results and args.examples:
         print(f"Input {spell(run):>{MAX_LEN}}  Expected {ALPHABET[target]}  "
               f"{'☑' if guess == target else '☒'} Predicted {ALPHABET[guess]}")
 
-table = pd.DataFrame({
-    "tutorial": [f"{r['tutorial_accuracy']:.2%}" for r in results.values()],
-    "this run": [f"{r['accuracy']:.2%}" for r in results.values()],
-    "measured on": [r["measured_on"] for r in results.values()],
-    "train s": [round(r["train_seconds"], 1) for r in results.values()],
-    f"probe {args.start} ->": [r["probe"] for r in results.values()]},
-    index=pd.Index(list(results), name="experiment"))
-show_table(table)
+table = pd.DataFrame.from_dict({name: {  # one row per experiment
+    "tutorial": f"{r['tutorial_accuracy']:.2%}", "this run": f"{r['accuracy']:.2%}",
+    "measured on": r["measured_on"], "train s": round(r["train_seconds"], 1),
+    f"probe {args.start} ->": r["probe"]} for name, r in results.items()}, orient="index")
+show_table(table.rename_axis("experiment"))
 print("tutorial: the published accuracy; this run: measured now, by this script")
 for name, r in results.items():
     if r["accuracy"] < r["expected_accuracy"]:
