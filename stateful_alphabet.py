@@ -105,12 +105,11 @@ def parse(argv=None):
                "examples": "print the first N test draws of variable-length",
                "save": "save the stateful model to PATH (the last one trained if it did not run)"})
     parser.add_argument("--experiments", type=name_list(EXPERIMENTS), metavar="LIST",
-                        help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all except "
-                             "the masked one)")
+                        default=", ".join(DEFAULT_EXPERIMENTS),  # all but the masked one
+                        help=f"comma-separated, any of: {', '.join(EXPERIMENTS)}")
     parser.add_argument("--start", default="K", type=str.upper, choices=list(ALPHABET[:-1]),
                         metavar="LETTER", help="letter of the probe and of the cold start, A..Y")
     args = parse_args(parser, argv, quick_defaults={"epochs": 3})
-    args.experiments = args.experiments or DEFAULT_EXPERIMENTS
     if args.epochs:  # every pass is laid out in memory (see Train): refuse what cannot fit
         check_memory(parser, "--epochs", args.epochs * PATTERNS * MAX_LEN)
     return args
@@ -563,13 +562,12 @@ for stateful in (False, True):
     seconds = time.perf_counter() - start
     reset_states(chunked)
     probabilities = chunked.predict(ticks, batch_size=1, verbose=0)  # chunk 2 continues chunk 1
-    answer = spell(next_letters(probabilities).ravel())
     kind = "stateful" if stateful else "stateless"
     whole_sequence[f"{kind}_accuracy"] = float((next_letters(probabilities) == letters).mean())
-    whole_sequence[f"{kind}_answer"] = answer
+    whole_sequence[f"{kind}_answer"] = spell(next_letters(probabilities).ravel())
     whole_sequence[f"{kind}_train_seconds"] = round(seconds, 3)
-    print(f"stateful={stateful!s:<5}  {answer}  "
-          f"{100 * whole_sequence[f'{kind}_accuracy']:6.2f}%  ({seconds:.1f} s)")
+    print(f"stateful={stateful!s:<5}  {whole_sequence[f'{kind}_answer']}  "
+          f"{whole_sequence[f'{kind}_accuracy']:7.2%}  ({seconds:.1f} s)")
 
 whole = build_model(None, 1, WHOLE_SEQUENCE["units"], every_step=True)  # any length, stateless
 whole.set_weights(chunked.get_weights())
