@@ -69,24 +69,21 @@ from common.cli import check_memory, make_parser, name_list, parse_args, print_s
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_LEN = 5  # variable-length: runs of 1..5 letters
 PATTERNS = 1000  # variable-length: random runs to train on, and as many new draws to test on
-EXPERIMENTS = {
-    "naive": dict(window=1, layout="steps", units=32, batch_size=5, epochs=300,
-                  learning_rate=0.03, tutorial=0.8400, expected=1.0),
-    "window-features": dict(window=3, layout="features", units=32, batch_size=5, epochs=300,
-                            learning_rate=0.03, tutorial=0.8696, expected=0.95),
-    "window-steps": dict(window=3, layout="steps", units=32, batch_size=5, epochs=300,
-                         learning_rate=0.03, tutorial=1.0, expected=1.0),
-    "batch-state": dict(window=1, layout="steps", units=16, batch_size=None, epochs=600,
-                        learning_rate=0.03, tutorial=1.0, expected=1.0),
-    "stateful": dict(window=1, layout="steps", units=50, batch_size=1, epochs=100,
-                     learning_rate=0.01, tutorial=1.0, expected=1.0),
-    "variable-length": dict(window=None, layout="steps", units=32, batch_size=32, epochs=300,
-                            learning_rate=0.1, tutorial=0.9890, expected=0.98),
+# One row per experiment. window: letters per sample (None: any length); layout: the letters
+# as time "steps" or as "features" of one step; batch_size None: all pairs in one batch.
+COLUMNS = ("window", "layout", "units", "batch_size", "epochs", "learning_rate", "tutorial",
+           "expected")
+EXPERIMENTS = {name: dict(zip(COLUMNS, row)) for name, row in {
+    "naive":                  (1, "steps", 32, 5, 300, 0.03, 0.8400, 1.0),
+    "window-features":        (3, "features", 32, 5, 300, 0.03, 0.8696, 0.95),
+    "window-steps":           (3, "steps", 32, 5, 300, 0.03, 1.0, 1.0),
+    "batch-state":            (1, "steps", 16, None, 600, 0.03, 1.0, 1.0),
+    "stateful":               (1, "steps", 50, 1, 100, 0.01, 1.0, 1.0),
+    "variable-length":        (None, "steps", 32, 32, 300, 0.1, 0.9890, 0.98),
     # Not in the default run (see Build the model): the same runs left-padded to 5 steps,
     # with a Masking layer.
-    "variable-length-masked": dict(window=MAX_LEN, layout="steps", units=32, batch_size=32,
-                                   epochs=300, learning_rate=0.1, tutorial=0.9890, expected=0.99),
-}
+    "variable-length-masked": (MAX_LEN, "steps", 32, 32, 300, 0.1, 0.9890, 0.99),
+}.items()}
 DEFAULT_EXPERIMENTS = [name for name in EXPERIMENTS if name != "variable-length-masked"]
 WHOLE_SEQUENCE = dict(chunk=13, units=50, epochs=200, learning_rate=0.03)
 
