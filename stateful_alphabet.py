@@ -263,10 +263,9 @@ for name in args.experiments:
         runs, y = make_pairs(EXPERIMENTS[name]["window"])
         x = shape_input(encode(runs), EXPERIMENTS[name]["layout"])
         test_runs, x_test, y_test = runs, x, y
-    if name in ("stateful", "batch-state"):  # the alphabet in order, pass after pass
-        order = np.tile(np.arange(len(x)), epochs)
-    else:  # a new random order for each pass
-        order = np.concatenate([rng.permutation(len(x)) for _ in range(epochs)])
+    in_order = name in ("stateful", "batch-state")  # the alphabet in order, pass after pass
+    order = np.concatenate([np.arange(len(x)) if in_order else rng.permutation(len(x))
+                            for _ in range(epochs)])  # or a new random order for each pass
     data[name] = dict(x=x, y=y, x_test=x_test, y_test=y_test, test_runs=test_runs, order=order)
     print(f"{name:<16} x {str(x.shape):<14} y {str(y.shape):<8} first: "
           f"{spell(runs[0]):>{MAX_LEN}} -> {ALPHABET[y[0]]}   x[0] = {np.round(x[0].ravel(), 3)}")
@@ -405,8 +404,7 @@ class ResetAfterAlphabet(keras.callbacks.Callback):
 train_seconds, histories = {}, {}
 for name, model in models.items():
     x, y = data[name]["x"], data[name]["y"]
-    epochs, batch_size = settings[name]["epochs"], settings[name]["batch_size"]
-    print(f"\n{name}: {epochs} passes over {len(y)} samples, batch {batch_size}")
+    print(f"\n{name}: {settings[name]['epochs']} passes over {len(y)} samples")
     resets = [ResetAfterAlphabet(len(x))] if name == "stateful" else []
     start = time.perf_counter()
     if name == "variable-length":  # every pass is in the batches already: one epoch
@@ -414,8 +412,8 @@ for name, model in models.items():
                                     shuffle=False, verbose=VERBOSE)
     else:
         order = data[name]["order"]
-        histories[name] = model.fit(x[order], y[order], batch_size=batch_size, epochs=1,
-                                    shuffle=False, callbacks=resets, verbose=VERBOSE)
+        histories[name] = model.fit(x[order], y[order], batch_size=settings[name]["batch_size"],
+                                    epochs=1, shuffle=False, callbacks=resets, verbose=VERBOSE)
     train_seconds[name] = time.perf_counter() - start
 
 # %% [markdown]
@@ -468,9 +466,8 @@ for name, model in models.items():
         for where, runs_of_one_length in x_test:
             predictions[name][where] = next_letters(model.predict(runs_of_one_length, verbose=0))
     else:
-        predictions[name] = next_letters(model.predict(
-            x_test, batch_size=settings[name]["batch_size"] if name == "stateful" else 256,
-            verbose=0))
+        batch_size = settings[name]["batch_size"] if name == "stateful" else 256  # stateful: 1
+        predictions[name] = next_letters(model.predict(x_test, batch_size=batch_size, verbose=0))
     reset_states(model)
     unit = ("test draws" if name.startswith("variable-length") else
             "training pairs" if spec["window"] == 1 else "training windows")
@@ -502,7 +499,6 @@ table = pd.DataFrame.from_dict({name: {  # one row per experiment
     "measured on": r["measured_on"], "train s": round(r["train_seconds"], 1),
     f"probe {args.start} ->": r["probe"]} for name, r in results.items()}, orient="index")
 show_table(table.rename_axis("experiment"))
-print("tutorial: the published accuracy; this run: measured now, by this script")
 for name, r in results.items():
     if r["accuracy"] < r["expected_accuracy"]:
         print(f"WARNING: {name} scored {r['accuracy']:.2%}, below the {r['expected_accuracy']:.2%} "
