@@ -102,11 +102,12 @@ def parse(argv=None):
                "examples": "print the first N test draws of variable-length",
                "save": "save the stateful model to PATH (the last one trained if it did not run)"})
     parser.add_argument("--experiments", type=name_list(EXPERIMENTS), metavar="LIST",
-                        default=", ".join(DEFAULT_EXPERIMENTS),  # all but the masked one
-                        help=f"comma-separated, any of: {', '.join(EXPERIMENTS)}")
+                        help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all except "
+                             "the masked one)")
     parser.add_argument("--start", default="K", type=str.upper, choices=list(ALPHABET[:-1]),
                         metavar="LETTER", help="letter of the probe and of the cold start, A..Y")
     args = parse_args(parser, argv, quick_defaults={"epochs": 3})
+    args.experiments = args.experiments or DEFAULT_EXPERIMENTS
     if args.epochs:  # every pass is laid out in memory (see Train): refuse what cannot fit
         check_memory(parser, "--epochs", args.epochs * PATTERNS * MAX_LEN)
     return args
