@@ -125,10 +125,9 @@ import time
 import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import keras
 import numpy as np
-import pandas as pd
 from keras import layers
 
-from common.cli import show_figure, show_table, write_outputs
+from common.cli import show_alphabet_results, show_figure, write_outputs
 from common.data import TEST, make_rng
 from common.plots import plot_published_and_measured
 from common.training import fit_verbosity, seed_everything
@@ -256,8 +255,7 @@ for name in args.experiments:
             data[name] = dict(x=runs, y=y, batches=batches, x_test=by_length(test_runs),
                               y_test=y_test, test_runs=test_runs)
             print(f"{name:<16} {len(batches)} batches (all passes), each of one length; the "
-                  f"first: {len(batches[0])} runs of {len(runs[batches[0][0]])} letters, the "
-                  f"second: {len(batches[1])} of {len(runs[batches[1][0]])}")
+                  f"first two: {len(runs[batches[0][0]])} and {len(runs[batches[1][0]])} letters")
             continue
         x, x_test = pad_patterns(runs), pad_patterns(test_runs)  # padded, for Masking
     else:  # the pairs or windows of the alphabet, scored on themselves
@@ -386,8 +384,7 @@ class LengthBatches(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         batch = self.batches[i]
-        x = (np.array([self.runs[j] for j in batch], dtype="float32") + 1) / len(ALPHABET)
-        return x[:, :, None], self.y[batch]
+        return encode([self.runs[j] for j in batch])[:, :, None], self.y[batch]
 
 
 class ResetAfterAlphabet(keras.callbacks.Callback):
@@ -495,16 +492,7 @@ if "variable-length" in results and args.examples:
         print(f"Input {spell(run):>{MAX_LEN}}  Expected {ALPHABET[target]}  "
               f"{'☑' if guess == target else '☒'} Predicted {ALPHABET[guess]}")
 
-table = pd.DataFrame.from_dict({name: {  # one row per experiment
-    "tutorial": f"{r['tutorial_accuracy']:.2%}", "this run": f"{r['accuracy']:.2%}",
-    "measured on": r["measured_on"], "train s": round(r["train_seconds"], 1),
-    f"probe {args.start} ->": r["probe"]} for name, r in results.items()}, orient="index")
-show_table(table.rename_axis("experiment"))
-for name, r in results.items():
-    if r["accuracy"] < r["expected_accuracy"]:
-        print(f"WARNING: {name} scored {r['accuracy']:.2%}, below the {r['expected_accuracy']:.2%} "
-              f"its recipe scored at its default budget on seeds 1-3 and 7: raise --epochs (it "
-              f"ran {r['epochs']} passes){' or drop --batch-size' if args.batch_size else ''}")
+show_alphabet_results(results, args.start, args.batch_size)  # and a warning below a bar
 
 # %% [markdown]
 # ## Windows or the whole sequence
@@ -553,7 +541,7 @@ for stateful in (False, True):
     start = time.perf_counter()  # the alphabet's chunks in order, `passes` times
     chunked.fit(np.tile(ticks, (passes, 1, 1)), np.tile(letters, (passes, 1)), batch_size=1,
                 epochs=1, shuffle=False, callbacks=resets, verbose=0)
-    seconds = time.perf_counter() - start
+    seconds = train_seconds[f"whole-sequence, stateful={stateful}"] = time.perf_counter() - start
     reset_states(chunked)
     probabilities = chunked.predict(ticks, batch_size=1, verbose=0)  # chunk 2 continues chunk 1
     kind = "stateful" if stateful else "stateless"
@@ -575,28 +563,21 @@ print(f"whole, 26 ticks at once: {whole_sequence['whole_answer']}  (largest diff
 # %% [markdown]
 # ## Results
 #
-# One summary, the metrics, and a bar chart of the six experiments against the tutorial.
+# The metrics, with a one-line headline, and a bar chart of the six experiments against the
+# tutorial's figures.
 
 # %%
-total = sum(train_seconds.values()) + whole_sequence["stateless_train_seconds"] + \
-    whole_sequence["stateful_train_seconds"]
+total = sum(train_seconds.values())  # the experiments' and the whole-sequence demo's
 metrics = {"script": "stateful_alphabet", "backend": keras.backend.backend(), "seed": args.seed,
            "epochs": args.epochs, "start": args.start, "experiments": results,
-           "whole_sequence": whole_sequence, "train_seconds": round(total, 3)}
-rows = {"experiments run": len(results), "training time": f"{total:.1f} s"}
-if "stateful" in results:
-    metrics["generated"] = results["stateful"]["generated"]
-    metrics["cold_start"] = results["stateful"]["cold_start"]
-    rows["stateful, seeded with A"] = metrics["generated"]
-    rows[f"stateful, cold start {args.start}"] = (
-        f"{' -> '.join(args.start + metrics['cold_start'])}   (the next letter is "
-        f"{ALPHABET[ALPHABET.index(args.start) + 1]}: it counts with its state)")
+           "whole_sequence": whole_sequence, "train_seconds": round(total, 3),
+           **{key: results["stateful"][key] for key in ("generated", "cold_start")
+              if "stateful" in results}}  # the stateful model's recitations
 scores = "; ".join(f"{name} {r['accuracy']:.2%} ({r['tutorial_accuracy']:.2%})"
                    for name, r in results.items())
 metrics["headline"] = (f"Next-letter accuracy, this run (the tutorial's): {scores}; 26 ticks in "
                        f"chunks: stateless {whole_sequence['stateless_accuracy']:.2%}, "
                        f"stateful {whole_sequence['stateful_accuracy']:.2%}.")
-show_table(rows, f"stateful_alphabet ({metrics['backend']})")
 
 figure = plot_published_and_measured(
     results, "Next-letter accuracy: the tutorial's figures and this run", chance=1 / len(ALPHABET))
