@@ -69,24 +69,21 @@ from common.cli import check_memory, make_parser, name_list, parse_args, print_s
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_LEN = 5  # variable-length: runs of 1..5 letters
 PATTERNS = 1000  # variable-length: random runs to train on, and as many new draws to test on
-EXPERIMENTS = {
-    "naive": dict(window=1, layout="steps", units=32, batch_size=5, epochs=300,
-                  learning_rate=0.03, tutorial=0.8400, expected=1.0),
-    "window-features": dict(window=3, layout="features", units=32, batch_size=5, epochs=300,
-                            learning_rate=0.03, tutorial=0.8696, expected=0.95),
-    "window-steps": dict(window=3, layout="steps", units=32, batch_size=5, epochs=300,
-                         learning_rate=0.03, tutorial=1.0, expected=1.0),
-    "batch-state": dict(window=1, layout="steps", units=16, batch_size=None, epochs=600,
-                        learning_rate=0.03, tutorial=1.0, expected=1.0),
-    "stateful": dict(window=1, layout="steps", units=50, batch_size=1, epochs=100,
-                     learning_rate=0.01, tutorial=1.0, expected=1.0),
-    "variable-length": dict(window=None, layout="steps", units=32, batch_size=32, epochs=300,
-                            learning_rate=0.1, tutorial=0.9890, expected=0.98),
+# One row per experiment. window: letters per sample (None: any length); layout: the letters
+# as time "steps" or as "features" of one step; batch_size None: all pairs in one batch.
+COLUMNS = ("window", "layout", "units", "batch_size", "epochs", "learning_rate", "tutorial",
+           "expected")
+EXPERIMENTS = {name: dict(zip(COLUMNS, row)) for name, row in {
+    "naive":                  (1, "steps", 32, 5, 300, 0.03, 0.8400, 1.0),
+    "window-features":        (3, "features", 32, 5, 300, 0.03, 0.8696, 0.95),
+    "window-steps":           (3, "steps", 32, 5, 300, 0.03, 1.0, 1.0),
+    "batch-state":            (1, "steps", 16, None, 600, 0.03, 1.0, 1.0),
+    "stateful":               (1, "steps", 50, 1, 100, 0.01, 1.0, 1.0),
+    "variable-length":        (None, "steps", 32, 32, 300, 0.1, 0.9890, 0.98),
     # Not in the default run (see Build the model): the same runs left-padded to 5 steps,
     # with a Masking layer.
-    "variable-length-masked": dict(window=MAX_LEN, layout="steps", units=32, batch_size=32,
-                                   epochs=300, learning_rate=0.1, tutorial=0.9890, expected=0.99),
-}
+    "variable-length-masked": (MAX_LEN, "steps", 32, 32, 300, 0.1, 0.9890, 0.99),
+}.items()}
 DEFAULT_EXPERIMENTS = [name for name in EXPERIMENTS if name != "variable-length-masked"]
 WHOLE_SEQUENCE = dict(chunk=13, units=50, epochs=200, learning_rate=0.03)
 
@@ -107,12 +104,9 @@ def parse(argv=None):
     parser.add_argument("--experiments", type=name_list(EXPERIMENTS), metavar="LIST",
                         help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all except "
                              "the masked one)")
-    parser.add_argument("--start", default="K", metavar="LETTER",
-                        help="the letter of the probe and of the cold start, A..Y")
+    parser.add_argument("--start", default="K", type=str.upper, choices=list(ALPHABET[:-1]),
+                        metavar="LETTER", help="letter of the probe and of the cold start, A..Y")
     args = parse_args(parser, argv, quick_defaults={"epochs": 3})
-    if len(args.start) != 1 or args.start.upper() not in ALPHABET[:-1]:
-        parser.error(f"argument --start: expected one letter A..Y, got {args.start!r}")
-    args.start = args.start.upper()
     args.experiments = args.experiments or DEFAULT_EXPERIMENTS
     if args.epochs:  # every pass is laid out in memory (see Train): refuse what cannot fit
         check_memory(parser, "--epochs", args.epochs * PATTERNS * MAX_LEN)
@@ -131,12 +125,11 @@ import time
 import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
 import keras
 import numpy as np
-import pandas as pd
 from keras import layers
 
-from common.cli import show_figure, show_table, write_outputs
+from common.cli import show_alphabet_results, show_figure, write_outputs
 from common.data import TEST, make_rng
-from common.plots import plot_grouped_bars
+from common.plots import plot_published_and_measured
 from common.training import fit_verbosity, seed_everything
 
 # Weight updates per compiled call. PyTorch runs one at a time (Keras refuses any other
@@ -211,9 +204,8 @@ def make_patterns(rng, n):
 
 def pad_patterns(patterns):
     """Encode and left-pad runs with 0 ("no letter") to MAX_LEN steps: (n, MAX_LEN, 1)."""
-    padded = keras.utils.pad_sequences([[i + 1 for i in p] for p in patterns], maxlen=MAX_LEN,
-                                       dtype="float32", padding="pre", value=0.0)
-    return (padded / len(ALPHABET))[:, :, None]
+    return keras.utils.pad_sequences([encode(run) for run in patterns], maxlen=MAX_LEN,
+                                     dtype="float32", padding="pre", value=0.0)[:, :, None]
 
 
 def spell(indices):
@@ -254,28 +246,25 @@ for name in args.experiments:
     if name.startswith("variable-length"):  # train on random runs, score on new draws
         runs, y = make_patterns(rng, PATTERNS)
         test_runs, y_test = make_patterns(make_rng(args.seed, TEST), PATTERNS)
-        seen = {tuple(run) for run in runs}
-        print(f"{name}: {len({tuple(r) for r in test_runs})} different runs among the "
-              f"{PATTERNS} test draws, {len({tuple(r) for r in test_runs} & seen)} of them also "
-              f"drawn for training")
+        drawn = {tuple(run) for run in test_runs}
+        print(f"{name}: {len(drawn)} different runs among the {PATTERNS} test draws, "
+              f"{len(drawn & {tuple(run) for run in runs})} of them also drawn for training")
         if name == "variable-length":  # bucketing: batches of one length each, no padding
             batch_size = args.batch_size or EXPERIMENTS[name]["batch_size"]
             batches = length_batches(runs, rng, batch_size, epochs)  # indices into runs
             data[name] = dict(x=runs, y=y, batches=batches, x_test=by_length(test_runs),
                               y_test=y_test, test_runs=test_runs)
             print(f"{name:<16} {len(batches)} batches (all passes), each of one length; the "
-                  f"first: {len(batches[0])} runs of {len(runs[batches[0][0]])} letters, the "
-                  f"second: {len(batches[1])} of {len(runs[batches[1][0]])}")
+                  f"first two: {len(runs[batches[0][0]])} and {len(runs[batches[1][0]])} letters")
             continue
         x, x_test = pad_patterns(runs), pad_patterns(test_runs)  # padded, for Masking
     else:  # the pairs or windows of the alphabet, scored on themselves
         runs, y = make_pairs(EXPERIMENTS[name]["window"])
         x = shape_input(encode(runs), EXPERIMENTS[name]["layout"])
         test_runs, x_test, y_test = runs, x, y
-    if name in ("stateful", "batch-state"):  # the alphabet in order, pass after pass
-        order = np.tile(np.arange(len(x)), epochs)
-    else:  # a new random order for each pass
-        order = np.concatenate([rng.permutation(len(x)) for _ in range(epochs)])
+    in_order = name in ("stateful", "batch-state")  # the alphabet in order, pass after pass
+    order = np.concatenate([np.arange(len(x)) if in_order else rng.permutation(len(x))
+                            for _ in range(epochs)])  # or a new random order for each pass
     data[name] = dict(x=x, y=y, x_test=x_test, y_test=y_test, test_runs=test_runs, order=order)
     print(f"{name:<16} x {str(x.shape):<14} y {str(y.shape):<8} first: "
           f"{spell(runs[0]):>{MAX_LEN}} -> {ALPHABET[y[0]]}   x[0] = {np.round(x[0].ravel(), 3)}")
@@ -395,8 +384,7 @@ class LengthBatches(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         batch = self.batches[i]
-        x = (np.array([self.runs[j] for j in batch], dtype="float32") + 1) / len(ALPHABET)
-        return x[:, :, None], self.y[batch]
+        return encode([self.runs[j] for j in batch])[:, :, None], self.y[batch]
 
 
 class ResetAfterAlphabet(keras.callbacks.Callback):
@@ -414,8 +402,7 @@ class ResetAfterAlphabet(keras.callbacks.Callback):
 train_seconds, histories = {}, {}
 for name, model in models.items():
     x, y = data[name]["x"], data[name]["y"]
-    epochs, batch_size = settings[name]["epochs"], settings[name]["batch_size"]
-    print(f"\n{name}: {epochs} passes over {len(y)} samples, batch {batch_size}")
+    print(f"\n{name}: {settings[name]['epochs']} passes over {len(y)} samples")
     resets = [ResetAfterAlphabet(len(x))] if name == "stateful" else []
     start = time.perf_counter()
     if name == "variable-length":  # every pass is in the batches already: one epoch
@@ -423,11 +410,9 @@ for name, model in models.items():
                                     shuffle=False, verbose=VERBOSE)
     else:
         order = data[name]["order"]
-        histories[name] = model.fit(x[order], y[order], batch_size=batch_size, epochs=1,
-                                    shuffle=False, callbacks=resets, verbose=VERBOSE)
+        histories[name] = model.fit(x[order], y[order], batch_size=settings[name]["batch_size"],
+                                    epochs=1, shuffle=False, callbacks=resets, verbose=VERBOSE)
     train_seconds[name] = time.perf_counter() - start
-    print(f"{name}: trained in {train_seconds[name]:.1f} s, loss "
-          f"{histories[name].history['loss'][-1]:.4f} (the mean over all passes)")
 
 # %% [markdown]
 # ## Evaluate
@@ -479,9 +464,8 @@ for name, model in models.items():
         for where, runs_of_one_length in x_test:
             predictions[name][where] = next_letters(model.predict(runs_of_one_length, verbose=0))
     else:
-        predictions[name] = next_letters(model.predict(
-            x_test, batch_size=settings[name]["batch_size"] if name == "stateful" else 256,
-            verbose=0))
+        batch_size = settings[name]["batch_size"] if name == "stateful" else 256  # stateful: 1
+        predictions[name] = next_letters(model.predict(x_test, batch_size=batch_size, verbose=0))
     reset_states(model)
     unit = ("test draws" if name.startswith("variable-length") else
             "training pairs" if spec["window"] == 1 else "training windows")
@@ -495,8 +479,6 @@ for name, model in models.items():
     if name == "stateful":
         results[name]["generated"] = "A" + recite(model, "A", len(ALPHABET) - 1)
         results[name]["cold_start"] = recite(model, args.start, 5)
-    print(f"{name:<16} {100 * results[name]['accuracy']:6.2f}% of {results[name]['measured_on']}, "
-          f"probe {args.start} -> {results[name]['probe']}")
 
 # %% [markdown]
 # The table: each experiment's published accuracy next to this run's, and what it was
@@ -505,27 +487,12 @@ for name, model in models.items():
 # %%
 if "variable-length" in results and args.examples:
     print(f"variable-length, test draws (first {args.examples}):")
-    shown = data["variable-length"]
-    for run, target, guess in list(zip(shown["test_runs"], shown["y_test"],
-                                       predictions["variable-length"]))[:args.examples]:
+    shown, guesses = data["variable-length"], predictions["variable-length"]
+    for run, target, guess in zip(shown["test_runs"][:args.examples], shown["y_test"], guesses):
         print(f"Input {spell(run):>{MAX_LEN}}  Expected {ALPHABET[target]}  "
               f"{'☑' if guess == target else '☒'} Predicted {ALPHABET[guess]}")
 
-table = pd.DataFrame({
-    "tutorial": [f"{r['tutorial_accuracy']:.2%}" for r in results.values()],
-    "this run": [f"{r['accuracy']:.2%}" for r in results.values()],
-    "measured on": [r["measured_on"] for r in results.values()],
-    "train s": [round(r["train_seconds"], 1) for r in results.values()],
-    f"probe {args.start} ->": [r["probe"] for r in results.values()]},
-    index=pd.Index(list(results), name="experiment"))
-show_table(table)
-print("tutorial: the published accuracy; this run: measured now, by this script")
-for name, r in results.items():
-    if r["accuracy"] < r["expected_accuracy"]:
-        print(f"WARNING: {name} scored {100 * r['accuracy']:.2f}%, below the "
-              f"{100 * r['expected_accuracy']:.2f}% its recipe scored at its default budget on "
-              f"seeds 1-3 and 7: raise --epochs (it ran {r['epochs']} passes)"
-              f"{' or drop --batch-size' if args.batch_size else ''}")
+show_alphabet_results(results, args.start, args.batch_size)  # and a warning below a bar
 
 # %% [markdown]
 # ## Windows or the whole sequence
@@ -574,16 +541,15 @@ for stateful in (False, True):
     start = time.perf_counter()  # the alphabet's chunks in order, `passes` times
     chunked.fit(np.tile(ticks, (passes, 1, 1)), np.tile(letters, (passes, 1)), batch_size=1,
                 epochs=1, shuffle=False, callbacks=resets, verbose=0)
-    seconds = time.perf_counter() - start
+    seconds = train_seconds[f"whole-sequence, stateful={stateful}"] = time.perf_counter() - start
     reset_states(chunked)
     probabilities = chunked.predict(ticks, batch_size=1, verbose=0)  # chunk 2 continues chunk 1
-    answer = spell(next_letters(probabilities).ravel())
     kind = "stateful" if stateful else "stateless"
     whole_sequence[f"{kind}_accuracy"] = float((next_letters(probabilities) == letters).mean())
-    whole_sequence[f"{kind}_answer"] = answer
+    whole_sequence[f"{kind}_answer"] = spell(next_letters(probabilities).ravel())
     whole_sequence[f"{kind}_train_seconds"] = round(seconds, 3)
-    print(f"stateful={stateful!s:<5}  {answer}  "
-          f"{100 * whole_sequence[f'{kind}_accuracy']:6.2f}%  ({seconds:.1f} s)")
+    print(f"stateful={stateful!s:<5}  {whole_sequence[f'{kind}_answer']}  "
+          f"{whole_sequence[f'{kind}_accuracy']:7.2%}  ({seconds:.1f} s)")
 
 whole = build_model(None, 1, WHOLE_SEQUENCE["units"], every_step=True)  # any length, stateless
 whole.set_weights(chunked.get_weights())
@@ -597,37 +563,24 @@ print(f"whole, 26 ticks at once: {whole_sequence['whole_answer']}  (largest diff
 # %% [markdown]
 # ## Results
 #
-# One summary, the metrics, and a bar chart of the six experiments against the tutorial.
+# The metrics, with a one-line headline, and a bar chart of the six experiments against the
+# tutorial's figures.
 
 # %%
-total = sum(train_seconds.values()) + whole_sequence["stateless_train_seconds"] + \
-    whole_sequence["stateful_train_seconds"]
+total = sum(train_seconds.values())  # the experiments' and the whole-sequence demo's
 metrics = {"script": "stateful_alphabet", "backend": keras.backend.backend(), "seed": args.seed,
            "epochs": args.epochs, "start": args.start, "experiments": results,
-           "whole_sequence": whole_sequence, "train_seconds": round(total, 3)}
-rows = {"experiments run": len(results), "training time": f"{total:.1f} s"}
-if "stateful" in results:
-    metrics["generated"] = results["stateful"]["generated"]
-    metrics["cold_start"] = results["stateful"]["cold_start"]
-    rows["stateful, seeded with A"] = metrics["generated"]
-    rows[f"stateful, cold start {args.start}"] = (
-        f"{' -> '.join(args.start + metrics['cold_start'])}   (the next letter is "
-        f"{ALPHABET[ALPHABET.index(args.start) + 1]}: it counts with its state)")
-rows["ticks in chunks, stateless"] = f"{100 * whole_sequence['stateless_accuracy']:.2f}%"
-rows["ticks in chunks, stateful"] = f"{100 * whole_sequence['stateful_accuracy']:.2f}%"
-metrics["headline"] = (
-    "Next-letter accuracy, this run (the tutorial's): " + "; ".join(
-        f"{name} {100 * r['accuracy']:.2f}% ({100 * r['tutorial_accuracy']:.2f}%)"
-        for name, r in results.items())
-    + f"; 26 ticks in chunks: stateless {100 * whole_sequence['stateless_accuracy']:.2f}%, "
-      f"stateful {100 * whole_sequence['stateful_accuracy']:.2f}%.")
-show_table(rows, f"stateful_alphabet ({metrics['backend']})")
+           "whole_sequence": whole_sequence, "train_seconds": round(total, 3),
+           **{key: results["stateful"][key] for key in ("generated", "cold_start")
+              if "stateful" in results}}  # the stateful model's recitations
+scores = "; ".join(f"{name} {r['accuracy']:.2%} ({r['tutorial_accuracy']:.2%})"
+                   for name, r in results.items())
+metrics["headline"] = (f"Next-letter accuracy, this run (the tutorial's): {scores}; 26 ticks in "
+                       f"chunks: stateless {whole_sequence['stateless_accuracy']:.2%}, "
+                       f"stateful {whole_sequence['stateful_accuracy']:.2%}.")
 
-figure = plot_grouped_bars(
-    list(results), {"tutorial (published)": [r["tutorial_accuracy"] for r in results.values()],
-                    "this run": [r["accuracy"] for r in results.values()]},
-    "Next-letter accuracy: the tutorial's figures and this run", xlabel="experiment",
-    chance=1 / len(ALPHABET))
+figure = plot_published_and_measured(
+    results, "Next-letter accuracy: the tutorial's figures and this run", chance=1 / len(ALPHABET))
 show_figure(figure)
 write_outputs(args, metrics, models.get("stateful", models[args.experiments[-1]]), figure)
 

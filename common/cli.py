@@ -407,3 +407,28 @@ def show_sorting_table(results: dict, vocabs: dict, title: str):
         "parameters": "weights", "seconds_per_pass": "s per pass"}).set_index(
         ["length", "design", "seed"]), title)
     return table
+
+
+def show_alphabet_results(results: dict, start: str, batch_size_flag=None) -> None:
+    """stateful_alphabet's results: a row per experiment with the tutorial's accuracy, this
+    run's, what it was measured on, its training seconds and its answer to the probe letter
+    ``start``; the stateful model's recitations, when it ran; then a WARNING for each
+    experiment that scored below what its recipe scored at its default budget
+    (``expected_accuracy``), naming the flag to change."""
+    import pandas as pd
+
+    table = pd.DataFrame.from_dict({name: {
+        "tutorial": f"{r['tutorial_accuracy']:.2%}", "this run": f"{r['accuracy']:.2%}",
+        "measured on": r["measured_on"], "train s": round(r["train_seconds"], 1),
+        f"probe {start} ->": r["probe"]} for name, r in results.items()}, orient="index")
+    show_table(table.rename_axis("experiment"))
+    if "stateful" in results:  # its recitations: from A, and from the probe letter
+        print(f"stateful, seeded with A: {results['stateful']['generated']}\nstateful, cold start "
+              f"{start}: {' -> '.join(start + results['stateful']['cold_start'])}   (the next "
+              f"letter is {chr(ord(start) + 1)}: it counts with its state)")
+    for name, r in results.items():
+        if r["accuracy"] < r["expected_accuracy"]:
+            print(f"WARNING: {name} scored {r['accuracy']:.2%}, below the "
+                  f"{r['expected_accuracy']:.2%} its recipe scored at its default budget on "
+                  f"seeds 1-3 and 7: raise --epochs (it ran {r['epochs']} passes)"
+                  f"{' or drop --batch-size' if batch_size_flag else ''}")

@@ -120,3 +120,13 @@ def plot_sorting_attention(table, designs: tuple, lengths: list, inputs: np.ndar
                     "looks (one row per output step)")
     figure.tight_layout()
     return figure
+
+
+def plot_published_and_measured(results: dict, title: str, chance: float | None = None) -> Figure:
+    """Each experiment's published accuracy next to the one this run measured, as grouped
+    bars. ``results`` maps an experiment's name to a dict that holds ``tutorial_accuracy``
+    (the published figure) and ``accuracy`` (this run's), both fractions; ``chance`` draws
+    the accuracy of guessing as a dotted line."""
+    series = {"tutorial (published)": [r["tutorial_accuracy"] for r in results.values()],
+              "this run": [r["accuracy"] for r in results.values()]}
+    return plot_grouped_bars(list(results), series, title, xlabel="experiment", chance=chance)

@@ -262,3 +262,13 @@ def test_reversal_table_and_figure(capsys):
     axis = plots.plot_reversal_accuracy(results, chance=0.1).axes[0]
     assert [label.get_text() for label in axis.get_xticklabels()] == ["0 (x2)", "1 (x1)", "2 (x0)"]
     assert axis.get_title() == "Reversing 3 integers: held-out accuracy per output position"
+
+
+def test_published_and_measured_bars_pair_each_experiment():
+    results = {"naive": {"tutorial_accuracy": 0.84, "accuracy": 1.0},
+               "stateful": {"tutorial_accuracy": 1.0, "accuracy": 0.5}}
+    axis = plots.plot_published_and_measured(results, "bars", chance=1 / 26).axes[0]
+    assert [bar.get_height() for bar in axis.patches] == pytest.approx([84, 100, 100, 50])
+    assert [label.get_text() for label in axis.get_xticklabels()] == ["naive", "stateful"]
+    assert {text.get_text() for text in axis.get_legend().get_texts()} == {
+        "tutorial (published)", "this run", "chance"}
