@@ -47,9 +47,8 @@ eight times as many training windows, trains for a few minutes.
 # %%
 import argparse
 
-from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings
-from common.series import load_series
+from common.cli import int_at_least, make_parser, parse_args, positive_float, print_settings
+from common.series import Series
 
 RECIPES = {"sunspots": {"horizon": 8, "look_back": 24, "season": 0, "batch_size": 32},
            "co2": {"horizon": 52, "look_back": 52, "season": 52, "batch_size": 64},  # 52 weeks a year
@@ -67,20 +66,7 @@ def make_flags():
         "examples": "print the LSTM's forecasts from N test origins",
         "save": "save the LSTM ensemble, its scaling inside, to PATH: it reads look_back + 1 "
                 "values and writes the next horizon"})
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--data", choices=("sunspots", "co2"), default="sunspots",
-                        help="a series that ships inside statsmodels")
-    source.add_argument("--csv", metavar="PATH", help="forecast a column of this CSV file instead")
-    parser.add_argument("--column", metavar="NAME", help="with --csv: the column to forecast")
-    parser.add_argument("--time-column", metavar="NAME", help="with --csv: the column of times or "
-                        "dates (default: the first column that holds dates, else the row order)")
-    parser.add_argument("--horizon", type=int_at_least(1), metavar="N",
-                        help="steps to forecast (default: sunspots 8, co2 52, csv 10)")
-    parser.add_argument("--look-back", type=int_at_least(2), metavar="N",
-                        help="values the LSTM reads (default: sunspots 24, co2 52, csv 24)")
-    parser.add_argument("--season", type=int_at_least(0), metavar="N", help="steps in one season of "
-                        "a calendar (default: co2 52, else 0 = none; without one, seasonal naive "
-                        "repeats the cycle the training part's autocorrelation peaks at)")
+    Series.add_flags(parser, RECIPES)  # --data or --csv, --horizon, --look-back, --season
     parser.add_argument("--units", type=int_at_least(1, 4096), default=SHARED["units"], help="LSTM units")
     parser.add_argument("--learning-rate", type=positive_float, default=SHARED["learning_rate"], help="Adam's")
     parser.add_argument("--seeds", type=int_at_least(1, 50), default=SHARED["seeds"],
@@ -106,23 +92,12 @@ def parse(argv=None):
 args = parse()  # the command line (nothing in a notebook)
 # The series is read here, with the flags: a --horizon or --look-back it is too short for
 # stops the run at once, before Keras loads. (Generate the data says how it is split.)
-series = load_series(parser, args)  # a CSV's date column, found, is set in args.time_column
+series = Series.load(parser, args)  # a CSV's date column, found, is set in args.time_column
 values, times = series.values, series.time
 n = len(values)
-check_memory(parser, "--look-back and --horizon", n * (args.look_back + args.horizon + 1))
-if n < SHARED["min_values"]:
-    parser.error(f"argument {'--csv' if args.csv else '--data'}: the series has {n} numbers; "
-                 f"at least {SHARED['min_values']} are needed")
 n_train = int(SHARED["train"] * n)
 n_fit = n_train + int(SHARED["validation"] * n)  # train + validation
-if args.horizon > min(n_fit - n_train, n - n_fit):
-    parser.error(f"argument --horizon: ({args.horizon}) is longer than the validation part "
-                 f"({n_fit - n_train} values) or the test part ({n - n_fit} values) of this "
-                 f"{n}-value series; use at most {min(n_fit - n_train, n - n_fit)}")
-if n_train - args.look_back - args.horizon < SHARED["min_windows"]:
-    parser.error(f"argument --look-back: ({args.look_back}) with --horizon {args.horizon} leaves "
-                 f"fewer than {SHARED['min_windows']} training windows in the {n_train} training "
-                 f"values; use at most {n_train - args.horizon - SHARED['min_windows']}")
+series.check_split(parser, args, n_train, n_fit, SHARED["min_values"], SHARED["min_windows"])
 print_settings(args)
 
 # %% [markdown]
@@ -137,7 +112,6 @@ import keras
 import numpy as np
 import pandas as pd
 from keras import layers
-from matplotlib.figure import Figure
 from scipy.stats import norm
 from statsmodels.tsa.ar_model import AutoReg, ar_select_order
 from statsmodels.tsa.arima_process import arma2ma
@@ -145,6 +119,7 @@ from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.stattools import acf, kpss
 
 from common.cli import show_figure, show_table, write_outputs
+from common.plots import plot_forecasts
 from common.training import fit_verbosity, seed_everything
 
 seed_everything(args.seed)
@@ -166,9 +141,7 @@ origins = {"train": np.arange(args.look_back, n_train - args.horizon),
            "validation": np.arange(n_train - 1, n_fit - args.horizon),
            "fit": np.arange(args.look_back, n_fit - args.horizon),
            "test": np.arange(n_fit - 1, n - args.horizon)}
-print(f"{series.unit}: {n} values, {times[0]:g} to {times[-1]:g} ({series.time_unit}); "
-      f"missing values filled by linear interpolation: {series.filled}, left out at the ends: "
-      f"{series.dropped}")
+print(series.describe())
 print(f"train {n_train} values, validation {n_fit - n_train}, test {n - n_fit}; forecast "
       f"origins: " + ", ".join(f"{part} {len(o)}" for part, o in origins.items()))
 
@@ -566,9 +539,7 @@ for name, path in future.items():
 # ## Results
 
 # %%
-COLOURS = {"lstm": "tab:red", "lstm-train-only": "tab:orange", "persistence": "tab:gray",
-           "seasonal-naive": "tab:olive", "autoreg": "tab:green", "ets": "tab:purple"}
-names = list(COLOURS)
+names = ["lstm", "lstm-train-only", "persistence", "seasonal-naive", "autoreg", "ets"]
 shown = sorted({1, (args.horizon + 1) // 2, args.horizon})
 COLUMNS = {"RMSE": "rmse_per_step", "ratio": "ratio_to_persistence_per_step",
            "MASE": "mase_per_step", "cover": "coverage_per_step"}
@@ -626,35 +597,9 @@ metrics["headline"] = (f"{series.name}: RMSE ratio to persistence: lstm (ensembl
 # ETS's lines hide persistence's: they are the same forecast.
 
 # %%
-figure = Figure(figsize=(12, 7), dpi=100)
-grid = figure.add_gridspec(2, 3)
-axis = figure.add_subplot(grid[0, :])
-shown_from = max(0, n - 3 * (n - n_fit))  # the parts before the test part, and the test part
-axis.plot(times[shown_from:], values[shown_from:], color="black", linewidth=0.8, label=series.name)
-for left, right, shade in ((max(n_train, shown_from), n_fit, "validation"), (n_fit, n, "test")):
-    axis.axvspan(times[left], times[right - 1], alpha=0.1 if shade == "validation" else 0.2,
-                 color="tab:blue", label=f"{shade} part")
-for name in future:
-    axis.plot(future_times, future[name], color=COLOURS[name], linewidth=1.2, label=f"{name} future")
-    axis.fill_between(future_times, np.maximum(future[name] - bands[name], FLOOR),
-                      future[name] + bands[name], color=COLOURS[name], alpha=0.15)
-axis.set(xlabel=series.time_unit, ylabel=series.unit,
-         title=f"{series.name}: the split, and {args.horizon} steps past the end (95% bands)")
-axis.legend(fontsize="x-small", ncol=3)
-for column, (key, title) in enumerate((("ratio_to_persistence_per_step", "RMSE / persistence's"),
-                                       ("mase_per_step", "MASE"),
-                                       ("coverage_per_step", "coverage of the 95% band"))):
-    axis = figure.add_subplot(grid[1, column])
-    for name in names:
-        axis.plot(steps, scores[name][key], marker=".", linewidth=2 if name == "lstm" else 1,
-                  color=COLOURS[name], label=name)
-    axis.set(xlabel="steps ahead", title=title)
-    axis.grid(alpha=0.3)
-axis.axhspan(0.85, 1.0, color="tab:green", alpha=0.1)
-axis.legend(fontsize="x-small")
-figure.suptitle(f"forecast_real_series: {series.name}, LSTM seeds {seeds[0]}-{seeds[-1]}, "
-                f"{keras.backend.backend()}")
-figure.tight_layout()
+figure = plot_forecasts(series, (n_train, n_fit), future_times, future, bands, scores, FLOOR,
+                        f"forecast_real_series: {series.name}, LSTM seeds {seeds[0]}-{seeds[-1]}, "
+                        f"{keras.backend.backend()}")
 show_figure(figure)
 write_outputs(args, metrics, forecaster, figure)  # built-in layers only: loads anywhere
 
