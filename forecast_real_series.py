@@ -81,11 +81,9 @@ parser = make_flags()
 
 def parse(argv=None):
     args = parse_args(parser, argv, quick_defaults={"epochs": 3, "seeds": 2})
-    recipe = RECIPES["csv" if args.csv else args.data]
     args.data = "csv" if args.csv else args.data
-    for name in ("horizon", "look_back", "season", "batch_size"):
-        if getattr(args, name) is None:
-            setattr(args, name, recipe[name])
+    vars(args).update({name: value for name, value in RECIPES[args.data].items()
+                       if getattr(args, name) is None})  # the flags left unset, from the recipe
     return args
 
 
@@ -118,8 +116,9 @@ from statsmodels.tsa.arima_process import arma2ma
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.stattools import acf, kpss
 
-from common.cli import show_figure, show_table, write_outputs
+from common.cli import show_figure, write_outputs
 from common.plots import plot_forecasts
+from common.series import show_forecast_results
 from common.training import fit_verbosity, seed_everything
 
 seed_everything(args.seed)
@@ -331,9 +330,8 @@ def ets_forecast(fitted, y, at):
     forecast = np.repeat(full.level[at, None], args.horizon, axis=1)
     if model.trend:
         forecast += full.trend[at, None] * np.cumsum(p["damping_trend"] ** steps)
-    if model.seasonal:
-        m = model.seasonal_periods
-        forecast += full.season[at[:, None] + steps - m * np.ceil(steps / m).astype(int)]
+    if model.seasonal:  # the last season's pattern, repeated as seasonal naive repeats values
+        forecast += seasonal_naive(full.season, at, model.seasonal_periods)
     return forecast
 
 
@@ -344,15 +342,14 @@ def ets_band(fitted):
     return np.quantile(np.abs(paths - fitted.forecast(args.horizon)[:, None]), SHARED["level"], axis=1)
 
 
-forecasts = {"persistence": persistence(values, origins["test"]),
-             "seasonal-naive": seasonal_naive(values, origins["test"], cycle)}
-bands = {"persistence": naive_band(values, 1), "seasonal-naive": naive_band(values, cycle)}
 autoreg, ar_lags = fit_autoreg(values, n_fit)
-forecasts["autoreg"] = autoreg_forecast(autoreg, ar_lags, values, origins["test"])
-bands["autoreg"] = autoreg_band(autoreg, ar_lags)
 ets = fit_ets(values, n_fit)
-forecasts["ets"] = ets_forecast(ets, values, origins["test"])
-bands["ets"] = ets_band(ets)
+forecasts = {"persistence": persistence(values, origins["test"]),
+             "seasonal-naive": seasonal_naive(values, origins["test"], cycle),
+             "autoreg": autoreg_forecast(autoreg, ar_lags, values, origins["test"]),
+             "ets": ets_forecast(ets, values, origins["test"])}
+bands = {"persistence": naive_band(values, 1), "seasonal-naive": naive_band(values, cycle),
+         "autoreg": autoreg_band(autoreg, ar_lags), "ets": ets_band(ets)}
 ets_name = f"ETS(A,{'Ad' if ets.model.trend else 'N'},{'A' if ets.model.seasonal else 'N'})"
 print(f"autoreg: lags {ar_lags[:3]}{'...' if len(ar_lags) > 3 else ''} ({len(ar_lags)} chosen by "
       f"AIC); ets: {ets_name}, smoothing level {ets.params['smoothing_level']:.2f}")
@@ -540,29 +537,10 @@ for name, path in future.items():
 
 # %%
 names = ["lstm", "lstm-train-only", "persistence", "seasonal-naive", "autoreg", "ets"]
-shown = sorted({1, (args.horizon + 1) // 2, args.horizon})
-COLUMNS = {"RMSE": "rmse_per_step", "ratio": "ratio_to_persistence_per_step",
-           "MASE": "mase_per_step", "cover": "coverage_per_step"}
-table = pd.DataFrame({name: {f"{label} {step}": scores[name][key][step - 1] for label, key in COLUMNS.items()
-                             for step in shown} | {"ratio": ratio(scores[name]),
-                                                   "change r": scores[name]["change_correlation"]}
-                      for name in names}).T.astype(float).round(3)
-show_table(table.rename_axis("method"), f"{series.name}, {len(origins['test'])} test origins, "
-           f"steps ahead {', '.join(map(str, shown))} ({keras.backend.backend()})")
-show_table(pd.DataFrame({"best epoch": best_epochs, **{
-    f"ratio, {name}": [ratio(found) for found in seed_scores[name]] for name in by_seed}},
-    index=pd.Index(seeds, name="seed")).round(3), "the LSTM's seeds (ratio to persistence)")
-beats = bool((scores["lstm"]["rmse_per_step"] < scores["persistence"]["rmse_per_step"]).all())
-print(f"\nthe LSTM ensemble beats persistence at every step: {beats}; lowest ratio: "
-      f"{min(names, key=lambda name: ratio(scores[name]))}")
-for i in np.linspace(0, len(origins["test"]) - 1, args.examples).astype(int) if args.examples else []:
-    print(f"\norigin {times[origins['test'][i]]:g}\n{'truth':>8}  "
-          + " ".join(f"{v:.4g}" for v in truth[i][:8])
-          + f"\n{'lstm':>8}  " + " ".join(f"{v:.4g}" for v in forecasts["lstm"][i][:8]))
-
 rounded = lambda v: round(float(v), 6) if np.ndim(v) == 0 else [rounded(x) for x in v]  # noqa: E731
 for name, found in scores.items():
     found |= {"band_per_step": bands[name], "rmse_ratio": ratio(found), "mase": found["mase_per_step"].mean()}
+beats = bool((scores["lstm"]["rmse_per_step"] < scores["persistence"]["rmse_per_step"]).all())
 metrics = {
     "script": "forecast_real_series", "backend": keras.backend.backend(), "seed": args.seed,
     "seeds": seeds, "skip": args.skip, "data": series.name, "values": n,
@@ -587,6 +565,11 @@ metrics["headline"] = (f"{series.name}: RMSE ratio to persistence: lstm (ensembl
                        + ", ".join(f"{ratio(scores[name]):.3f}" if name == "lstm" else
                                    f"{name} {ratio(scores[name]):.3f}" for name in ["lstm", "autoreg", "ets"])
                        + f"; the lstm's 95% band covered {coverage.min():.1%}-{coverage.max():.1%} per step")
+show_forecast_results(metrics)  # a table of every method per step ahead, one of the LSTM's seeds
+for i in np.linspace(0, len(origins["test"]) - 1, args.examples).astype(int) if args.examples else []:
+    print(f"\norigin {times[origins['test'][i]]:g}\n{'truth':>8}  "
+          + " ".join(f"{v:.4g}" for v in truth[i][:8])
+          + f"\n{'lstm':>8}  " + " ".join(f"{v:.4g}" for v in forecasts["lstm"][i][:8]))
 
 # %% [markdown]
 # ## Plot

@@ -201,3 +201,31 @@ def _time_values(parser, column: pd.Series, name: str) -> tuple[np.ndarray, str]
                      f"{int(np.argmax(dates.isna().to_numpy())) + 1}")
     return decimal_years(dates), "year"
 
+
+
+def show_forecast_results(metrics: dict) -> None:
+    """Show what forecast_real_series.py measured, from its ``metrics``: a table of every
+    method's RMSE, ratio to persistence, MASE and band coverage at the first, middle and
+    last step ahead, with the mean ratio and the change correlation; a table of the LSTM's
+    seeds (best epoch, ratio to persistence); and whether the LSTM ensemble beat
+    persistence at every step."""
+    from common.cli import show_table
+
+    methods, horizon = metrics["methods"], metrics["horizon"]
+    shown = sorted({1, (horizon + 1) // 2, horizon})
+    columns = {"RMSE": "rmse_per_step", "ratio": "ratio_to_persistence_per_step",
+               "MASE": "mase_per_step", "cover": "coverage_per_step"}
+    table = pd.DataFrame({name: {f"{label} {step}": found[key][step - 1]
+                                 for label, key in columns.items() for step in shown}
+                          | {"ratio": found["rmse_ratio"], "change r": found["change_correlation"]}
+                          for name, found in methods.items()}).T.astype(float).round(3)
+    show_table(table.rename_axis("method"), f"{metrics['data']}, {metrics['origins']} test "
+               f"origins, steps ahead {', '.join(map(str, shown))} ({metrics['backend']})")
+    ratios = {f"ratio, {name}": [seed["rmse_ratio"] for seed in found["seeds"]]
+              for name, found in methods.items() if "seeds" in found}
+    show_table(pd.DataFrame({"best epoch": metrics["best_epochs"], **ratios},
+                            index=pd.Index(metrics["seeds"], name="seed")).round(3),
+               "the LSTM's seeds (ratio to persistence)")
+    print(f"\nthe LSTM ensemble beats persistence at every step: "
+          f"{metrics['lstm_beats_persistence']}; lowest ratio: "
+          f"{min(methods, key=lambda name: methods[name]['rmse_ratio'])}")
