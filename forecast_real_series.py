@@ -48,7 +48,7 @@ eight times as many training windows, trains for a few minutes.
 import argparse
 
 from common.cli import int_at_least, make_parser, parse_args, positive_float, print_settings
-from common.series import Series
+from common.series import Series, show_forecast_results
 
 RECIPES = {"sunspots": {"horizon": 8, "look_back": 24, "season": 0, "batch_size": 32},
            "co2": {"horizon": 52, "look_back": 52, "season": 52, "batch_size": 64},  # 52 weeks a year
@@ -80,17 +80,13 @@ parser = make_flags()
 
 
 def parse(argv=None):
-    args = parse_args(parser, argv, quick_defaults={"epochs": 3, "seeds": 2})
-    args.data = "csv" if args.csv else args.data
-    vars(args).update({name: value for name, value in RECIPES[args.data].items()
-                       if getattr(args, name) is None})  # the flags left unset, from the recipe
-    return args
+    return parse_args(parser, argv, quick_defaults={"epochs": 3, "seeds": 2})
 
 
 args = parse()  # the command line (nothing in a notebook)
 # The series is read here, with the flags: a --horizon or --look-back it is too short for
 # stops the run at once, before Keras loads. (Generate the data says how it is split.)
-series = Series.load(parser, args)  # a CSV's date column, found, is set in args.time_column
+series = Series.load(parser, args, RECIPES)  # also sets the flags left unset from the recipe
 values, times = series.values, series.time
 n = len(values)
 n_train = int(SHARED["train"] * n)
@@ -108,7 +104,6 @@ import warnings
 
 import keras
 import numpy as np
-import pandas as pd
 from keras import layers
 from scipy.stats import norm
 from statsmodels.tsa.ar_model import AutoReg, ar_select_order
@@ -118,7 +113,6 @@ from statsmodels.tsa.stattools import acf, kpss
 
 from common.cli import show_figure, write_outputs
 from common.plots import plot_forecasts
-from common.series import show_forecast_results
 from common.training import fit_verbosity, seed_everything
 
 seed_everything(args.seed)
@@ -176,8 +170,7 @@ def has_trend(known):
 
 
 def plan(known):
-    """The LSTM's scale, learned from `known` (the training part): the mean and standard
-    deviation of its changes."""
+    """The LSTM's scaling, learned from `known` (the training part): its changes' mean and std."""
     return {"mean": float(np.diff(known).mean()), "scale": float(np.diff(known).std())}
 
 
@@ -274,8 +267,7 @@ def naive_band(y, lag):
 def fit_autoreg(y, end):
     """AutoReg on the values (or changes) before `end`, order chosen by AIC."""
     z = np.diff(y[:end]) if TREND else y[:end]
-    start = 1 if TREND else 0  # time step of z[0]
-    exog = seasonal_terms(np.arange(start, end)) if args.season else None
+    exog = seasonal_terms(np.arange(end - len(z), end)) if args.season else None  # z's time steps
     max_lag = min(SHARED["max_lag"], len(z) // 4)
     lags = ar_select_order(z, maxlag=max_lag, ic="aic", trend="c", exog=exog).ar_lags or []
     return AutoReg(z, lags=lags or 0, trend="c", exog=exog).fit(), lags
@@ -293,8 +285,7 @@ def autoreg_forecast(result, lags, y, at):
         if len(beta):
             step = step + seasonal_terms(at + h + 1) @ beta
         buffer[:, depth + h] = step
-    forecast = buffer[:, depth:]
-    return y[at, None] + np.cumsum(forecast, axis=1) if TREND else forecast
+    return y[at, None] + np.cumsum(buffer[:, depth:], axis=1) if TREND else buffer[:, depth:]
 
 
 def autoreg_band(result, lags):
@@ -433,8 +424,7 @@ for seed in seeds:
 
 # %%
 def lstm_forecast(models, y, at):
-    """Each model's forecasts from the origins `at`, in the series' own units:
-    (models, origins, horizon)."""
+    """Each model's forecasts from origins `at` in the series' units: (models, origins, horizon)."""
     x, _ = make_windows(y, at, prep)
     return np.stack([y[at, None] + model.predict(x, batch_size=1024, verbose=0) * prep["scale"]
                      for model in models])
@@ -527,7 +517,6 @@ future = {"lstm": forecaster.predict(values[None, -args.look_back - 1:, None], v
           "autoreg": autoreg_forecast(autoreg, ar_lags, padded, end)[0],
           "ets": ets_forecast(ets, padded, end)[0]}
 future = {name: np.maximum(path, FLOOR) for name, path in future.items()}
-future_times = times[-1] + float(np.median(np.diff(times))) * steps
 print(f"next {args.horizon} steps after {times[-1]:g}:")
 for name, path in future.items():
     print(f"{name:>8}: " + " ".join(f"{v:.4g}" for v in path[:8]) + (" ..." if args.horizon > 8 else ""))
@@ -551,21 +540,15 @@ metrics = {
     "ets_smoothing_level": float(ets.params["smoothing_level"]),
     "train_seconds": round(train_seconds, 3), "best_epochs": best_epochs,
     "methods": {name: {key: rounded(value) for key, value in scores[name].items()} for name in names},
-    "lstm_beats_persistence": beats,
-    "future": {name: rounded(path) for name, path in future.items()},
-    "future_band": {name: rounded(bands[name]) for name in future},
-}
+    "lstm_beats_persistence": beats, "future": {name: rounded(future[name]) for name in future},
+    "future_band": {name: rounded(bands[name]) for name in future}}
 for name in by_seed:
     metrics["methods"][name]["seeds"] = [
         {"seed": seed, "best_epoch": epoch, "rmse_per_step": rounded(found["rmse_per_step"]),
          "rmse_ratio": round(ratio(found), 6)}
         for seed, epoch, found in zip(seeds, best_epochs, seed_scores[name])]
-coverage = scores["lstm"]["coverage_per_step"]
-metrics["headline"] = (f"{series.name}: RMSE ratio to persistence: lstm (ensemble of {len(seeds)}) "
-                       + ", ".join(f"{ratio(scores[name]):.3f}" if name == "lstm" else
-                                   f"{name} {ratio(scores[name]):.3f}" for name in ["lstm", "autoreg", "ets"])
-                       + f"; the lstm's 95% band covered {coverage.min():.1%}-{coverage.max():.1%} per step")
-show_forecast_results(metrics)  # a table of every method per step ahead, one of the LSTM's seeds
+# The tables: every method per step ahead, and the LSTM's seeds; the headline sums them up.
+metrics["headline"] = show_forecast_results(metrics)
 for i in np.linspace(0, len(origins["test"]) - 1, args.examples).astype(int) if args.examples else []:
     print(f"\norigin {times[origins['test'][i]]:g}\n{'truth':>8}  "
           + " ".join(f"{v:.4g}" for v in truth[i][:8])
@@ -580,7 +563,7 @@ for i in np.linspace(0, len(origins["test"]) - 1, args.examples).astype(int) if 
 # ETS's lines hide persistence's: they are the same forecast.
 
 # %%
-figure = plot_forecasts(series, (n_train, n_fit), future_times, future, bands, scores, FLOOR,
+figure = plot_forecasts(series, (n_train, n_fit), future, bands, scores, FLOOR,
                         f"forecast_real_series: {series.name}, LSTM seeds {seeds[0]}-{seeds[-1]}, "
                         f"{keras.backend.backend()}")
 show_figure(figure)

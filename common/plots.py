@@ -78,16 +78,19 @@ FORECAST_COLOURS = {"lstm": "tab:red", "lstm-train-only": "tab:orange", "persist
                     "seasonal-naive": "tab:olive", "autoreg": "tab:green", "ets": "tab:purple"}
 
 
-def plot_forecasts(series, split: tuple, future_times, future: dict, bands: dict, scores: dict,
-                   floor: float, title: str) -> Figure:
+def plot_forecasts(series, split: tuple, future: dict, bands: dict, scores: dict, floor: float,
+                   title: str) -> Figure:
     """Top: the end of ``series`` (a ``common.series.Series``) with its validation and test
     parts shaded (``split`` = (first validation index, first test index)), and each
-    ``future`` forecast (name -> values at ``future_times``) with its band (``bands``: name
-    -> half-width per step, cut at ``floor``). Bottom, per step ahead: each method's RMSE
-    ratio to persistence, its MASE and the coverage of its 95% band (``scores``: name ->
-    per-step arrays), the strip of 85% and up shaded."""
+    ``future`` forecast (name -> the values of the steps after the series' end, spaced as
+    its times are) with its band (``bands``: name -> half-width per step, cut at ``floor``).
+    Bottom, per step ahead: each method's RMSE ratio to persistence, its MASE and the
+    coverage of its 95% band (``scores``: name -> per-step arrays), the strip of 85% and up
+    shaded."""
     n_train, n_fit = split
     times, values, n = series.time, series.values, len(series.values)
+    steps = np.arange(1, len(next(iter(future.values()))) + 1)
+    future_times = times[-1] + float(np.median(np.diff(times))) * steps
     fig = Figure(figsize=(12, 7), dpi=DPI)
     grid = fig.add_gridspec(2, 3)
     axis = fig.add_subplot(grid[0, :])
@@ -105,7 +108,6 @@ def plot_forecasts(series, split: tuple, future_times, future: dict, bands: dict
     axis.set(xlabel=series.time_unit, ylabel=series.unit, title=f"{series.name}: the split, "
              f"and {len(future_times)} steps past the end (95% bands)")
     axis.legend(fontsize="x-small", ncol=3)
-    steps = np.arange(1, len(future_times) + 1)
     panels = {"ratio_to_persistence_per_step": "RMSE / persistence's", "mase_per_step": "MASE",
               "coverage_per_step": "coverage of the 95% band"}
     for column, (key, panel) in enumerate(panels.items()):

@@ -59,10 +59,15 @@ class Series:
                             "training part's autocorrelation peaks at)")
 
     @staticmethod
-    def load(parser, args) -> "Series":
-        """The series the flags ask for: ``--csv`` with ``--column``, or ``--data``. For a CSV
-        whose time column was found rather than given, ``args.time_column`` is set to it, so
-        that the settings line says what was read."""
+    def load(parser, args, recipes: dict) -> "Series":
+        """The series the flags ask for: ``--csv`` with ``--column``, or ``--data``. The flags
+        left unset (None) are set from the series' entry in ``recipes`` (name -> {flag
+        destination: value}, "csv" for a CSV), and ``args.data`` to "csv" for a CSV. For a
+        CSV whose time column was found rather than given, ``args.time_column`` is set to
+        it, so that the settings line says what was read."""
+        args.data = "csv" if args.csv else args.data
+        vars(args).update({name: value for name, value in recipes[args.data].items()
+                           if getattr(args, name) is None})
         if args.csv is None:
             for flag, value in (("--column", args.column), ("--time-column", args.time_column)):
                 if value is not None:
@@ -203,12 +208,13 @@ def _time_values(parser, column: pd.Series, name: str) -> tuple[np.ndarray, str]
 
 
 
-def show_forecast_results(metrics: dict) -> None:
+def show_forecast_results(metrics: dict) -> str:
     """Show what forecast_real_series.py measured, from its ``metrics``: a table of every
     method's RMSE, ratio to persistence, MASE and band coverage at the first, middle and
     last step ahead, with the mean ratio and the change correlation; a table of the LSTM's
     seeds (best epoch, ratio to persistence); and whether the LSTM ensemble beat
-    persistence at every step."""
+    persistence at every step. Returns the headline: the ratios of the LSTM ensemble,
+    AutoReg and ETS, and the coverage of the LSTM's band."""
     from common.cli import show_table
 
     methods, horizon = metrics["methods"], metrics["horizon"]
@@ -229,3 +235,8 @@ def show_forecast_results(metrics: dict) -> None:
     print(f"\nthe LSTM ensemble beats persistence at every step: "
           f"{metrics['lstm_beats_persistence']}; lowest ratio: "
           f"{min(methods, key=lambda name: methods[name]['rmse_ratio'])}")
+    coverage = methods["lstm"]["coverage_per_step"]
+    return (f"{metrics['data']}: RMSE ratio to persistence: lstm (ensemble of "
+            f"{len(metrics['seeds'])}) {methods['lstm']['rmse_ratio']:.3f}, autoreg "
+            f"{methods['autoreg']['rmse_ratio']:.3f}, ets {methods['ets']['rmse_ratio']:.3f}; the "
+            f"lstm's 95% band covered {min(coverage):.1%}-{max(coverage):.1%} per step")
