@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.cli import check_memory, int_at_least
+from common.cli import check_memory, int_at_least, show_table
 
 BUILT_IN = ("sunspots", "co2")
 
@@ -215,8 +215,6 @@ def show_forecast_results(metrics: dict) -> str:
     seeds (best epoch, ratio to persistence); and whether the LSTM ensemble beat
     persistence at every step. Returns the headline: the ratios of the LSTM ensemble,
     AutoReg and ETS, and the coverage of the LSTM's band."""
-    from common.cli import show_table
-
     methods, horizon = metrics["methods"], metrics["horizon"]
     shown = sorted({1, (horizon + 1) // 2, horizon})
     columns = {"RMSE": "rmse_per_step", "ratio": "ratio_to_persistence_per_step",
