@@ -47,9 +47,8 @@ eight times as many training windows, trains for a few minutes.
 # %%
 import argparse
 
-from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings
-from common.series import load_series
+from common.cli import int_at_least, make_parser, parse_args, positive_float, print_settings
+from common.series import Series, show_forecast_results
 
 RECIPES = {"sunspots": {"horizon": 8, "look_back": 24, "season": 0, "batch_size": 32},
            "co2": {"horizon": 52, "look_back": 52, "season": 52, "batch_size": 64},  # 52 weeks a year
@@ -67,20 +66,7 @@ def make_flags():
         "examples": "print the LSTM's forecasts from N test origins",
         "save": "save the LSTM ensemble, its scaling inside, to PATH: it reads look_back + 1 "
                 "values and writes the next horizon"})
-    source = parser.add_mutually_exclusive_group()
-    source.add_argument("--data", choices=("sunspots", "co2"), default="sunspots",
-                        help="a series that ships inside statsmodels")
-    source.add_argument("--csv", metavar="PATH", help="forecast a column of this CSV file instead")
-    parser.add_argument("--column", metavar="NAME", help="with --csv: the column to forecast")
-    parser.add_argument("--time-column", metavar="NAME", help="with --csv: the column of times or "
-                        "dates (default: the first column that holds dates, else the row order)")
-    parser.add_argument("--horizon", type=int_at_least(1), metavar="N",
-                        help="steps to forecast (default: sunspots 8, co2 52, csv 10)")
-    parser.add_argument("--look-back", type=int_at_least(2), metavar="N",
-                        help="values the LSTM reads (default: sunspots 24, co2 52, csv 24)")
-    parser.add_argument("--season", type=int_at_least(0), metavar="N", help="steps in one season of "
-                        "a calendar (default: co2 52, else 0 = none; without one, seasonal naive "
-                        "repeats the cycle the training part's autocorrelation peaks at)")
+    Series.add_flags(parser, RECIPES)  # --data or --csv, --horizon, --look-back, --season
     parser.add_argument("--units", type=int_at_least(1, 4096), default=SHARED["units"], help="LSTM units")
     parser.add_argument("--learning-rate", type=positive_float, default=SHARED["learning_rate"], help="Adam's")
     parser.add_argument("--seeds", type=int_at_least(1, 50), default=SHARED["seeds"],
@@ -94,35 +80,18 @@ parser = make_flags()
 
 
 def parse(argv=None):
-    args = parse_args(parser, argv, quick_defaults={"epochs": 3, "seeds": 2})
-    recipe = RECIPES["csv" if args.csv else args.data]
-    args.data = "csv" if args.csv else args.data
-    for name in ("horizon", "look_back", "season", "batch_size"):
-        if getattr(args, name) is None:
-            setattr(args, name, recipe[name])
-    return args
+    return parse_args(parser, argv, quick_defaults={"epochs": 3, "seeds": 2})
 
 
 args = parse()  # the command line (nothing in a notebook)
 # The series is read here, with the flags: a --horizon or --look-back it is too short for
 # stops the run at once, before Keras loads. (Generate the data says how it is split.)
-series = load_series(parser, args)  # a CSV's date column, found, is set in args.time_column
+series = Series.load(parser, args, RECIPES)  # also sets the flags left unset from the recipe
 values, times = series.values, series.time
 n = len(values)
-check_memory(parser, "--look-back and --horizon", n * (args.look_back + args.horizon + 1))
-if n < SHARED["min_values"]:
-    parser.error(f"argument {'--csv' if args.csv else '--data'}: the series has {n} numbers; "
-                 f"at least {SHARED['min_values']} are needed")
 n_train = int(SHARED["train"] * n)
 n_fit = n_train + int(SHARED["validation"] * n)  # train + validation
-if args.horizon > min(n_fit - n_train, n - n_fit):
-    parser.error(f"argument --horizon: ({args.horizon}) is longer than the validation part "
-                 f"({n_fit - n_train} values) or the test part ({n - n_fit} values) of this "
-                 f"{n}-value series; use at most {min(n_fit - n_train, n - n_fit)}")
-if n_train - args.look_back - args.horizon < SHARED["min_windows"]:
-    parser.error(f"argument --look-back: ({args.look_back}) with --horizon {args.horizon} leaves "
-                 f"fewer than {SHARED['min_windows']} training windows in the {n_train} training "
-                 f"values; use at most {n_train - args.horizon - SHARED['min_windows']}")
+series.check_split(parser, args, n_train, n_fit, SHARED["min_values"], SHARED["min_windows"])
 print_settings(args)
 
 # %% [markdown]
@@ -135,16 +104,15 @@ import warnings
 
 import keras
 import numpy as np
-import pandas as pd
 from keras import layers
-from matplotlib.figure import Figure
 from scipy.stats import norm
 from statsmodels.tsa.ar_model import AutoReg, ar_select_order
 from statsmodels.tsa.arima_process import arma2ma
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.stattools import acf, kpss
 
-from common.cli import show_figure, show_table, write_outputs
+from common.cli import show_figure, write_outputs
+from common.plots import plot_forecasts
 from common.training import fit_verbosity, seed_everything
 
 seed_everything(args.seed)
@@ -166,9 +134,7 @@ origins = {"train": np.arange(args.look_back, n_train - args.horizon),
            "validation": np.arange(n_train - 1, n_fit - args.horizon),
            "fit": np.arange(args.look_back, n_fit - args.horizon),
            "test": np.arange(n_fit - 1, n - args.horizon)}
-print(f"{series.unit}: {n} values, {times[0]:g} to {times[-1]:g} ({series.time_unit}); "
-      f"missing values filled by linear interpolation: {series.filled}, left out at the ends: "
-      f"{series.dropped}")
+print(series.describe())
 print(f"train {n_train} values, validation {n_fit - n_train}, test {n - n_fit}; forecast "
       f"origins: " + ", ".join(f"{part} {len(o)}" for part, o in origins.items()))
 
@@ -204,8 +170,7 @@ def has_trend(known):
 
 
 def plan(known):
-    """The LSTM's scale, learned from `known` (the training part): the mean and standard
-    deviation of its changes."""
+    """The LSTM's scaling, learned from `known` (the training part): its changes' mean and std."""
     return {"mean": float(np.diff(known).mean()), "scale": float(np.diff(known).std())}
 
 
@@ -302,8 +267,7 @@ def naive_band(y, lag):
 def fit_autoreg(y, end):
     """AutoReg on the values (or changes) before `end`, order chosen by AIC."""
     z = np.diff(y[:end]) if TREND else y[:end]
-    start = 1 if TREND else 0  # time step of z[0]
-    exog = seasonal_terms(np.arange(start, end)) if args.season else None
+    exog = seasonal_terms(np.arange(end - len(z), end)) if args.season else None  # z's time steps
     max_lag = min(SHARED["max_lag"], len(z) // 4)
     lags = ar_select_order(z, maxlag=max_lag, ic="aic", trend="c", exog=exog).ar_lags or []
     return AutoReg(z, lags=lags or 0, trend="c", exog=exog).fit(), lags
@@ -321,8 +285,7 @@ def autoreg_forecast(result, lags, y, at):
         if len(beta):
             step = step + seasonal_terms(at + h + 1) @ beta
         buffer[:, depth + h] = step
-    forecast = buffer[:, depth:]
-    return y[at, None] + np.cumsum(forecast, axis=1) if TREND else forecast
+    return y[at, None] + np.cumsum(buffer[:, depth:], axis=1) if TREND else buffer[:, depth:]
 
 
 def autoreg_band(result, lags):
@@ -358,9 +321,8 @@ def ets_forecast(fitted, y, at):
     forecast = np.repeat(full.level[at, None], args.horizon, axis=1)
     if model.trend:
         forecast += full.trend[at, None] * np.cumsum(p["damping_trend"] ** steps)
-    if model.seasonal:
-        m = model.seasonal_periods
-        forecast += full.season[at[:, None] + steps - m * np.ceil(steps / m).astype(int)]
+    if model.seasonal:  # the last season's pattern, repeated as seasonal naive repeats values
+        forecast += seasonal_naive(full.season, at, model.seasonal_periods)
     return forecast
 
 
@@ -371,15 +333,14 @@ def ets_band(fitted):
     return np.quantile(np.abs(paths - fitted.forecast(args.horizon)[:, None]), SHARED["level"], axis=1)
 
 
-forecasts = {"persistence": persistence(values, origins["test"]),
-             "seasonal-naive": seasonal_naive(values, origins["test"], cycle)}
-bands = {"persistence": naive_band(values, 1), "seasonal-naive": naive_band(values, cycle)}
 autoreg, ar_lags = fit_autoreg(values, n_fit)
-forecasts["autoreg"] = autoreg_forecast(autoreg, ar_lags, values, origins["test"])
-bands["autoreg"] = autoreg_band(autoreg, ar_lags)
 ets = fit_ets(values, n_fit)
-forecasts["ets"] = ets_forecast(ets, values, origins["test"])
-bands["ets"] = ets_band(ets)
+forecasts = {"persistence": persistence(values, origins["test"]),
+             "seasonal-naive": seasonal_naive(values, origins["test"], cycle),
+             "autoreg": autoreg_forecast(autoreg, ar_lags, values, origins["test"]),
+             "ets": ets_forecast(ets, values, origins["test"])}
+bands = {"persistence": naive_band(values, 1), "seasonal-naive": naive_band(values, cycle),
+         "autoreg": autoreg_band(autoreg, ar_lags), "ets": ets_band(ets)}
 ets_name = f"ETS(A,{'Ad' if ets.model.trend else 'N'},{'A' if ets.model.seasonal else 'N'})"
 print(f"autoreg: lags {ar_lags[:3]}{'...' if len(ar_lags) > 3 else ''} ({len(ar_lags)} chosen by "
       f"AIC); ets: {ets_name}, smoothing level {ets.params['smoothing_level']:.2f}")
@@ -463,8 +424,7 @@ for seed in seeds:
 
 # %%
 def lstm_forecast(models, y, at):
-    """Each model's forecasts from the origins `at`, in the series' own units:
-    (models, origins, horizon)."""
+    """Each model's forecasts from origins `at` in the series' units: (models, origins, horizon)."""
     x, _ = make_windows(y, at, prep)
     return np.stack([y[at, None] + model.predict(x, batch_size=1024, verbose=0) * prep["scale"]
                      for model in models])
@@ -557,7 +517,6 @@ future = {"lstm": forecaster.predict(values[None, -args.look_back - 1:, None], v
           "autoreg": autoreg_forecast(autoreg, ar_lags, padded, end)[0],
           "ets": ets_forecast(ets, padded, end)[0]}
 future = {name: np.maximum(path, FLOOR) for name, path in future.items()}
-future_times = times[-1] + float(np.median(np.diff(times))) * steps
 print(f"next {args.horizon} steps after {times[-1]:g}:")
 for name, path in future.items():
     print(f"{name:>8}: " + " ".join(f"{v:.4g}" for v in path[:8]) + (" ..." if args.horizon > 8 else ""))
@@ -566,32 +525,11 @@ for name, path in future.items():
 # ## Results
 
 # %%
-COLOURS = {"lstm": "tab:red", "lstm-train-only": "tab:orange", "persistence": "tab:gray",
-           "seasonal-naive": "tab:olive", "autoreg": "tab:green", "ets": "tab:purple"}
-names = list(COLOURS)
-shown = sorted({1, (args.horizon + 1) // 2, args.horizon})
-COLUMNS = {"RMSE": "rmse_per_step", "ratio": "ratio_to_persistence_per_step",
-           "MASE": "mase_per_step", "cover": "coverage_per_step"}
-table = pd.DataFrame({name: {f"{label} {step}": scores[name][key][step - 1] for label, key in COLUMNS.items()
-                             for step in shown} | {"ratio": ratio(scores[name]),
-                                                   "change r": scores[name]["change_correlation"]}
-                      for name in names}).T.astype(float).round(3)
-show_table(table.rename_axis("method"), f"{series.name}, {len(origins['test'])} test origins, "
-           f"steps ahead {', '.join(map(str, shown))} ({keras.backend.backend()})")
-show_table(pd.DataFrame({"best epoch": best_epochs, **{
-    f"ratio, {name}": [ratio(found) for found in seed_scores[name]] for name in by_seed}},
-    index=pd.Index(seeds, name="seed")).round(3), "the LSTM's seeds (ratio to persistence)")
-beats = bool((scores["lstm"]["rmse_per_step"] < scores["persistence"]["rmse_per_step"]).all())
-print(f"\nthe LSTM ensemble beats persistence at every step: {beats}; lowest ratio: "
-      f"{min(names, key=lambda name: ratio(scores[name]))}")
-for i in np.linspace(0, len(origins["test"]) - 1, args.examples).astype(int) if args.examples else []:
-    print(f"\norigin {times[origins['test'][i]]:g}\n{'truth':>8}  "
-          + " ".join(f"{v:.4g}" for v in truth[i][:8])
-          + f"\n{'lstm':>8}  " + " ".join(f"{v:.4g}" for v in forecasts["lstm"][i][:8]))
-
+names = ["lstm", "lstm-train-only", "persistence", "seasonal-naive", "autoreg", "ets"]
 rounded = lambda v: round(float(v), 6) if np.ndim(v) == 0 else [rounded(x) for x in v]  # noqa: E731
 for name, found in scores.items():
     found |= {"band_per_step": bands[name], "rmse_ratio": ratio(found), "mase": found["mase_per_step"].mean()}
+beats = bool((scores["lstm"]["rmse_per_step"] < scores["persistence"]["rmse_per_step"]).all())
 metrics = {
     "script": "forecast_real_series", "backend": keras.backend.backend(), "seed": args.seed,
     "seeds": seeds, "skip": args.skip, "data": series.name, "values": n,
@@ -602,20 +540,19 @@ metrics = {
     "ets_smoothing_level": float(ets.params["smoothing_level"]),
     "train_seconds": round(train_seconds, 3), "best_epochs": best_epochs,
     "methods": {name: {key: rounded(value) for key, value in scores[name].items()} for name in names},
-    "lstm_beats_persistence": beats,
-    "future": {name: rounded(path) for name, path in future.items()},
-    "future_band": {name: rounded(bands[name]) for name in future},
-}
+    "lstm_beats_persistence": beats, "future": {name: rounded(future[name]) for name in future},
+    "future_band": {name: rounded(bands[name]) for name in future}}
 for name in by_seed:
     metrics["methods"][name]["seeds"] = [
         {"seed": seed, "best_epoch": epoch, "rmse_per_step": rounded(found["rmse_per_step"]),
          "rmse_ratio": round(ratio(found), 6)}
         for seed, epoch, found in zip(seeds, best_epochs, seed_scores[name])]
-coverage = scores["lstm"]["coverage_per_step"]
-metrics["headline"] = (f"{series.name}: RMSE ratio to persistence: lstm (ensemble of {len(seeds)}) "
-                       + ", ".join(f"{ratio(scores[name]):.3f}" if name == "lstm" else
-                                   f"{name} {ratio(scores[name]):.3f}" for name in ["lstm", "autoreg", "ets"])
-                       + f"; the lstm's 95% band covered {coverage.min():.1%}-{coverage.max():.1%} per step")
+# The tables: every method per step ahead, and the LSTM's seeds; the headline sums them up.
+metrics["headline"] = show_forecast_results(metrics)
+for i in np.linspace(0, len(origins["test"]) - 1, args.examples).astype(int) if args.examples else []:
+    print(f"\norigin {times[origins['test'][i]]:g}\n{'truth':>8}  "
+          + " ".join(f"{v:.4g}" for v in truth[i][:8])
+          + f"\n{'lstm':>8}  " + " ".join(f"{v:.4g}" for v in forecasts["lstm"][i][:8]))
 
 # %% [markdown]
 # ## Plot
@@ -626,35 +563,9 @@ metrics["headline"] = (f"{series.name}: RMSE ratio to persistence: lstm (ensembl
 # ETS's lines hide persistence's: they are the same forecast.
 
 # %%
-figure = Figure(figsize=(12, 7), dpi=100)
-grid = figure.add_gridspec(2, 3)
-axis = figure.add_subplot(grid[0, :])
-shown_from = max(0, n - 3 * (n - n_fit))  # the parts before the test part, and the test part
-axis.plot(times[shown_from:], values[shown_from:], color="black", linewidth=0.8, label=series.name)
-for left, right, shade in ((max(n_train, shown_from), n_fit, "validation"), (n_fit, n, "test")):
-    axis.axvspan(times[left], times[right - 1], alpha=0.1 if shade == "validation" else 0.2,
-                 color="tab:blue", label=f"{shade} part")
-for name in future:
-    axis.plot(future_times, future[name], color=COLOURS[name], linewidth=1.2, label=f"{name} future")
-    axis.fill_between(future_times, np.maximum(future[name] - bands[name], FLOOR),
-                      future[name] + bands[name], color=COLOURS[name], alpha=0.15)
-axis.set(xlabel=series.time_unit, ylabel=series.unit,
-         title=f"{series.name}: the split, and {args.horizon} steps past the end (95% bands)")
-axis.legend(fontsize="x-small", ncol=3)
-for column, (key, title) in enumerate((("ratio_to_persistence_per_step", "RMSE / persistence's"),
-                                       ("mase_per_step", "MASE"),
-                                       ("coverage_per_step", "coverage of the 95% band"))):
-    axis = figure.add_subplot(grid[1, column])
-    for name in names:
-        axis.plot(steps, scores[name][key], marker=".", linewidth=2 if name == "lstm" else 1,
-                  color=COLOURS[name], label=name)
-    axis.set(xlabel="steps ahead", title=title)
-    axis.grid(alpha=0.3)
-axis.axhspan(0.85, 1.0, color="tab:green", alpha=0.1)
-axis.legend(fontsize="x-small")
-figure.suptitle(f"forecast_real_series: {series.name}, LSTM seeds {seeds[0]}-{seeds[-1]}, "
-                f"{keras.backend.backend()}")
-figure.tight_layout()
+figure = plot_forecasts(series, (n_train, n_fit), future, bands, scores, FLOOR,
+                        f"forecast_real_series: {series.name}, LSTM seeds {seeds[0]}-{seeds[-1]}, "
+                        f"{keras.backend.backend()}")
 show_figure(figure)
 write_outputs(args, metrics, forecaster, figure)  # built-in layers only: loads anywhere
 

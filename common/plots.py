@@ -130,3 +130,54 @@ def plot_published_and_measured(results: dict, title: str, chance: float | None 
     series = {"tutorial (published)": [r["tutorial_accuracy"] for r in results.values()],
               "this run": [r["accuracy"] for r in results.values()]}
     return plot_grouped_bars(list(results), series, title, xlabel="experiment", chance=chance)
+
+
+# The forecasting methods of forecast_real_series.py, each always in the same colour.
+FORECAST_COLOURS = {"lstm": "tab:red", "lstm-train-only": "tab:orange", "persistence": "tab:gray",
+                    "seasonal-naive": "tab:olive", "autoreg": "tab:green", "ets": "tab:purple"}
+
+
+def plot_forecasts(series, split: tuple, future: dict, bands: dict, scores: dict, floor: float,
+                   title: str) -> Figure:
+    """Top: the end of ``series`` (a ``common.series.Series``) with its validation and test
+    parts shaded (``split`` = (first validation index, first test index)), and each
+    ``future`` forecast (name -> the values of the steps after the series' end, spaced as
+    its times are) with its band (``bands``: name -> half-width per step, cut at ``floor``).
+    Bottom, per step ahead: each method's RMSE ratio to persistence, its MASE and the
+    coverage of its 95% band (``scores``: name -> per-step arrays), the strip of 85% and up
+    shaded."""
+    n_train, n_fit = split
+    times, values, n = series.time, series.values, len(series.values)
+    steps = np.arange(1, len(next(iter(future.values()))) + 1)
+    future_times = times[-1] + float(np.median(np.diff(times))) * steps
+    fig = Figure(figsize=(12, 7), dpi=DPI)
+    grid = fig.add_gridspec(2, 3)
+    axis = fig.add_subplot(grid[0, :])
+    shown_from = max(0, n - 3 * (n - n_fit))  # the parts before the test part, and the test part
+    axis.plot(times[shown_from:], values[shown_from:], color="black", linewidth=0.8,
+              label=series.name)
+    for left, right, shade in ((max(n_train, shown_from), n_fit, "validation"), (n_fit, n, "test")):
+        axis.axvspan(times[left], times[right - 1], alpha=0.1 if shade == "validation" else 0.2,
+                     color="tab:blue", label=f"{shade} part")
+    for name in future:
+        colour = FORECAST_COLOURS[name]
+        axis.plot(future_times, future[name], color=colour, linewidth=1.2, label=f"{name} future")
+        axis.fill_between(future_times, np.maximum(future[name] - bands[name], floor),
+                          future[name] + bands[name], color=colour, alpha=0.15)
+    axis.set(xlabel=series.time_unit, ylabel=series.unit, title=f"{series.name}: the split, "
+             f"and {len(future_times)} steps past the end (95% bands)")
+    axis.legend(fontsize="x-small", ncol=3)
+    panels = {"ratio_to_persistence_per_step": "RMSE / persistence's", "mase_per_step": "MASE",
+              "coverage_per_step": "coverage of the 95% band"}
+    for column, (key, panel) in enumerate(panels.items()):
+        axis = fig.add_subplot(grid[1, column])
+        for name in (name for name in FORECAST_COLOURS if name in scores):
+            axis.plot(steps, scores[name][key], marker=".", linewidth=2 if name == "lstm" else 1,
+                      color=FORECAST_COLOURS[name], label=name)
+        axis.set(xlabel="steps ahead", title=panel)
+        axis.grid(alpha=0.3)
+    axis.axhspan(0.85, 1.0, color="tab:green", alpha=0.1)
+    axis.legend(fontsize="x-small")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig

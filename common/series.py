@@ -1,7 +1,8 @@
 """Real series for the forecasting tutorial: two that ship inside statsmodels, or a CSV.
 
-:func:`load_series` returns the values as a float64 array, their times as numbers (decimal
-years where the data has dates), and what was done to get there (missing values filled).
+:meth:`Series.load` reads the series the flags ask for (:meth:`Series.add_flags` adds them):
+the values as a float64 array, their times as numbers (decimal years where the data has
+dates), and what was done to get there (missing values filled).
 A CSV that cannot serve stops the script the argparse way: one ``error:`` line that names
 the problem, exit status 2.
 """
@@ -11,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from common.cli import check_memory, int_at_least, show_table
 
 BUILT_IN = ("sunspots", "co2")
 
@@ -26,6 +29,81 @@ class Series:
     dropped: int  # missing values at either end, left out
     time_column: str | None = None  # a CSV's column of times, given or found
 
+    @staticmethod
+    def add_flags(parser, recipes: dict) -> None:
+        """The forecasting flags about the series: which one (``--data``, or ``--csv`` with
+        ``--column`` and ``--time-column``), and ``--horizon``, ``--look-back`` and
+        ``--season``. Those three default to None, the script's ``recipes`` (series name ->
+        {"horizon", "look_back", "season"}) filling them in; their help lists the recipes'."""
+        def defaults(key):
+            return ", ".join(f"{name} {recipe[key]}" for name, recipe in recipes.items())
+
+        source = parser.add_mutually_exclusive_group()
+        source.add_argument("--data", choices=BUILT_IN, default="sunspots",
+                            help="a series that ships inside statsmodels")
+        source.add_argument("--csv", metavar="PATH",
+                            help="forecast a column of this CSV file instead")
+        parser.add_argument("--column", metavar="NAME", help="with --csv: the column to forecast")
+        parser.add_argument("--time-column", metavar="NAME", help="with --csv: the column of "
+                            "times or dates (default: the first column that holds dates, else "
+                            "the row order)")
+        parser.add_argument("--horizon", type=int_at_least(1), metavar="N",
+                            help=f"steps to forecast (default: {defaults('horizon')})")
+        parser.add_argument("--look-back", type=int_at_least(2), metavar="N",
+                            help=f"values the LSTM reads (default: {defaults('look_back')})")
+        seasons = ", ".join(f"{name} {recipe['season']}" for name, recipe in recipes.items()
+                            if recipe["season"])
+        parser.add_argument("--season", type=int_at_least(0), metavar="N",
+                            help=f"steps in one season of a calendar (default: {seasons}, else "
+                            "0 = none; without one, seasonal naive repeats the cycle the "
+                            "training part's autocorrelation peaks at)")
+
+    @staticmethod
+    def load(parser, args, recipes: dict) -> "Series":
+        """The series the flags ask for: ``--csv`` with ``--column``, or ``--data``. The flags
+        left unset (None) are set from the series' entry in ``recipes`` (name -> {flag
+        destination: value}, "csv" for a CSV), and ``args.data`` to "csv" for a CSV. For a
+        CSV whose time column was found rather than given, ``args.time_column`` is set to
+        it, so that the settings line says what was read."""
+        args.data = "csv" if args.csv else args.data
+        vars(args).update({name: value for name, value in recipes[args.data].items()
+                           if getattr(args, name) is None})
+        if args.csv is None:
+            for flag, value in (("--column", args.column), ("--time-column", args.time_column)):
+                if value is not None:
+                    parser.error(f"argument {flag}: only with --csv")
+            return load_built_in(args.data)
+        series = load_csv(parser, args.csv, args.column, args.time_column)
+        args.time_column = series.time_column
+        return series
+
+    def describe(self) -> str:
+        """One line: what the values measure, how many, from when to when, and what was
+        filled or left out."""
+        return (f"{self.unit}: {len(self.values)} values, {self.time[0]:g} to {self.time[-1]:g} "
+                f"({self.time_unit}); missing values filled by linear interpolation: "
+                f"{self.filled}, left out at the ends: {self.dropped}")
+
+    def check_split(self, parser, args, n_train: int, n_fit: int, min_values: int,
+                    min_windows: int) -> None:
+        """Stop with one argparse error line when the flags ask for more than this series
+        holds: windows of ``--look-back`` + ``--horizon`` values too big for memory, fewer
+        than ``min_values`` values, a ``--horizon`` longer than the validation part (values
+        ``n_train`` to ``n_fit``) or the test part (the rest), or a ``--look-back`` that
+        leaves fewer than ``min_windows`` training windows in the first ``n_train`` values."""
+        n = len(self.values)
+        check_memory(parser, "--look-back and --horizon", n * (args.look_back + args.horizon + 1))
+        if n < min_values:
+            parser.error(f"argument {'--csv' if args.csv else '--data'}: the series has {n} "
+                         f"numbers; at least {min_values} are needed")
+        if args.horizon > min(n_fit - n_train, n - n_fit):
+            parser.error(f"argument --horizon: ({args.horizon}) is longer than the validation "
+                         f"part ({n_fit - n_train} values) or the test part ({n - n_fit} values) "
+                         f"of this {n}-value series; use at most {min(n_fit - n_train, n - n_fit)}")
+        if n_train - args.look_back - args.horizon < min_windows:
+            parser.error(f"argument --look-back: ({args.look_back}) with --horizon {args.horizon} "
+                         f"leaves fewer than {min_windows} training windows in the {n_train} "
+                         f"training values; use at most {n_train - args.horizon - min_windows}")
 
 def decimal_years(dates) -> np.ndarray:
     """Dates -> years with a fraction (2001-07-02 -> about 2001.5)."""
@@ -129,15 +207,34 @@ def _time_values(parser, column: pd.Series, name: str) -> tuple[np.ndarray, str]
     return decimal_years(dates), "year"
 
 
-def load_series(parser, args) -> Series:
-    """The series the flags ask for: ``--csv`` with ``--column``, or ``--data``. For a CSV
-    whose time column was found rather than given, ``args.time_column`` is set to it, so
-    that the settings line says what was read."""
-    if args.csv is None:
-        for flag, value in (("--column", args.column), ("--time-column", args.time_column)):
-            if value is not None:
-                parser.error(f"argument {flag}: only with --csv")
-        return load_built_in(args.data)
-    series = load_csv(parser, args.csv, args.column, args.time_column)
-    args.time_column = series.time_column
-    return series
+
+def show_forecast_results(metrics: dict) -> str:
+    """Show what forecast_real_series.py measured, from its ``metrics``: a table of every
+    method's RMSE, ratio to persistence, MASE and band coverage at the first, middle and
+    last step ahead, with the mean ratio and the change correlation; a table of the LSTM's
+    seeds (best epoch, ratio to persistence); and whether the LSTM ensemble beat
+    persistence at every step. Returns the headline: the ratios of the LSTM ensemble,
+    AutoReg and ETS, and the coverage of the LSTM's band."""
+    methods, horizon = metrics["methods"], metrics["horizon"]
+    shown = sorted({1, (horizon + 1) // 2, horizon})
+    columns = {"RMSE": "rmse_per_step", "ratio": "ratio_to_persistence_per_step",
+               "MASE": "mase_per_step", "cover": "coverage_per_step"}
+    table = pd.DataFrame({name: {f"{label} {step}": found[key][step - 1]
+                                 for label, key in columns.items() for step in shown}
+                          | {"ratio": found["rmse_ratio"], "change r": found["change_correlation"]}
+                          for name, found in methods.items()}).T.astype(float).round(3)
+    show_table(table.rename_axis("method"), f"{metrics['data']}, {metrics['origins']} test "
+               f"origins, steps ahead {', '.join(map(str, shown))} ({metrics['backend']})")
+    ratios = {f"ratio, {name}": [seed["rmse_ratio"] for seed in found["seeds"]]
+              for name, found in methods.items() if "seeds" in found}
+    show_table(pd.DataFrame({"best epoch": metrics["best_epochs"], **ratios},
+                            index=pd.Index(metrics["seeds"], name="seed")).round(3),
+               "the LSTM's seeds (ratio to persistence)")
+    print(f"\nthe LSTM ensemble beats persistence at every step: "
+          f"{metrics['lstm_beats_persistence']}; lowest ratio: "
+          f"{min(methods, key=lambda name: methods[name]['rmse_ratio'])}")
+    coverage = methods["lstm"]["coverage_per_step"]
+    return (f"{metrics['data']}: RMSE ratio to persistence: lstm (ensemble of "
+            f"{len(metrics['seeds'])}) {methods['lstm']['rmse_ratio']:.3f}, autoreg "
+            f"{methods['autoreg']['rmse_ratio']:.3f}, ets {methods['ets']['rmse_ratio']:.3f}; the "
+            f"lstm's 95% band covered {min(coverage):.1%}-{max(coverage):.1%} per step")
