@@ -584,7 +584,7 @@ write_outputs(args, metrics, models[shown], figure)
 #   right at the positions it has read (99.85% or better). No training budget changes that.
 # - `Bidirectional` fixes it by reading both ways: 99.90% or better at every position,
 #   stopped by the validation set long before its 20 epochs. The encoder-decoder fixes it
-#   by reading everything first, at a higher price (4x the data, more epochs, 99.65% at
+#   by reading everything first, at a higher price (4x the data, more epochs, 99.55% at
 #   worst).
 # - Stop at a target on a validation split, with a budget that grows with the shape: the
 #   same recipe reaches 99% at every position for `--length` 3-8 and `--vocab` 5-20 (the
