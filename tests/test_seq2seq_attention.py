@@ -40,8 +40,8 @@ QUICK_BAR = 0.9  # the quick configuration below (seed 7: 93.80% after its 12 pa
 # another run, or a setting.
 ATT = "results.attention.30.7."
 CLAIMS = {
-    "99.65%": (ATT + "inference_accuracy", ATT + "teacher_forced_accuracy"),
-    "99.67%": "attention_on_its_integer",
+    "99.50%": (ATT + "inference_accuracy", ATT + "teacher_forced_accuracy"),
+    "99.57%": "attention_on_its_integer",
 }
 MEASURED = {}
 # The curve's numbers: docs/seq2seq_attention_curve.json, checked below (CURVE_CLAIMS).
