@@ -64,7 +64,7 @@ The default run trains eight small models, one `fit` call each, in under 90 s on
 # `WHOLE_SEQUENCE` is the recipe of the last section: 26 steps fed in chunks of 13.
 
 # %%
-from common.cli import check_memory, make_parser, name_list, parse_args, print_settings
+from common.cli import check_memory, make_parser, name_list, one_letter, parse_args, print_settings
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_LEN = 5  # variable-length: runs of 1..5 letters
@@ -104,8 +104,8 @@ def parse(argv=None):
     parser.add_argument("--experiments", type=name_list(EXPERIMENTS), metavar="LIST",
                         help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all except "
                              "the masked one)")
-    parser.add_argument("--start", default="K", type=str.upper, choices=list(ALPHABET[:-1]),
-                        metavar="LETTER", help="letter of the probe and of the cold start, A..Y")
+    parser.add_argument("--start", default="K", type=one_letter(ALPHABET[:-1]), metavar="LETTER",
+                        help="letter of the probe and of the cold start, A..Y")
     args = parse_args(parser, argv, quick_defaults={"epochs": 3})
     args.experiments = args.experiments or DEFAULT_EXPERIMENTS
     if args.epochs:  # every pass is laid out in memory (see Train): refuse what cannot fit

@@ -101,6 +101,19 @@ def name_list(choices):
     return parse
 
 
+def one_letter(letters: str):
+    """argparse type: one letter of ``letters`` (a run such as "ABC...Y"), in either case,
+    returned in upper case; anything else is one short error naming the range."""
+    def parse(text: str) -> str:
+        if len(text) != 1 or text.upper() not in letters:
+            raise argparse.ArgumentTypeError(
+                f"expected one letter {letters[0]}..{letters[-1]}, got {text!r}")
+        return text.upper()
+
+    parse.__name__ = "letter"
+    return parse
+
+
 def _can_write_in(folder: Path) -> bool:
     """Whether a new file can be written in ``folder``, found by writing one (and removing
     it): ``os.access`` says yes to root for folders such as /proc where nothing can be

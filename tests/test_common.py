@@ -64,6 +64,8 @@ def test_windows_never_cross_sequences():
     (cli.name_list(("a", "b")), "a,c", "unknown name 'c'"),
     (cli.name_list(("a", "b")), "a,a", "named twice"),
     (cli.name_list(("a", "b")), "a,,b", "empty entry"),
+    (cli.one_letter("ABC"), "d", "expected one letter A..C, got 'd'"),
+    (cli.one_letter("ABC"), "ab", "expected one letter A..C"),
     (cli.output_path(".json"), "/no/such/folder/m.json", "does not exist"),
     (cli.output_path(".png"), "/proc/nope.png", "cannot write a file in folder"),
     (cli.output_path(".json"), "metrics.txt", "must end in .json"),
@@ -246,6 +248,7 @@ def test_argument_types_accept(tmp_path):
     assert cli.positive_int("3") == 3 and cli.positive_float("0.5") == 0.5
     assert cli.non_negative_float("0") == 0.0
     assert cli.name_list(("a", "b", "c"))(" c, a ") == ["c", "a"]
+    assert cli.one_letter("ABC")("b") == "B"
     assert cli.int_at_least(0, cli.MAX_SEED)("4294967295") == 2**32 - 1
     assert cli.output_path(".png")(str(tmp_path / "p.png")) == tmp_path / "p.png"
 
