@@ -105,6 +105,7 @@ class Series:
                          f"leaves fewer than {min_windows} training windows in the {n_train} "
                          f"training values; use at most {n_train - args.horizon - min_windows}")
 
+
 def decimal_years(dates) -> np.ndarray:
     """Dates -> years with a fraction (2001-07-02 -> about 2001.5)."""
     dates = pd.DatetimeIndex(dates)
@@ -205,7 +206,6 @@ def _time_values(parser, column: pd.Series, name: str) -> tuple[np.ndarray, str]
         parser.error(f"argument --time-column: {name!r} has an empty cell in data row "
                      f"{int(np.argmax(dates.isna().to_numpy())) + 1}")
     return decimal_years(dates), "year"
-
 
 
 def show_forecast_results(metrics: dict) -> str:
