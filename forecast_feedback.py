@@ -114,7 +114,7 @@ import pandas as pd
 from keras import layers
 from matplotlib.figure import Figure
 
-from common.cli import show_figure, show_table, warn_outside_range, write_outputs
+from common.cli import show_figure, show_steps, show_table, warn_outside_range, write_outputs
 from common.training import seed_everything
 
 seed_everything(args.seed)
@@ -465,14 +465,9 @@ show_table(table.rename_axis("method"),
            f"RMSE by steps ahead ({len(test)} held-out series, {keras.backend.backend()})")
 
 
-def first_steps(row):
-    return " ".join(f"{v:+.2f}" for v in row[:6]) + " ..."
-
-
 for i in range(min(args.examples, len(test))):  # the first 6 future steps of a few series
-    print(f"\nheld-out series {i}\n{'truth':>18}  {first_steps(future[i])}")
-    for name, forecast in forecasts.items():
-        print(f"{label[name]:>18}  {first_steps(forecast[i])}")
+    show_steps({"truth": future[i], **{label[name]: forecast[i] for name, forecast in forecasts.items()}},
+               f"held-out series {i}: the first future values", first=6, fmt="{:+.2f}")
 
 
 headline_names = {"feedback": "feedback LSTM", "direct": "direct LSTM", "autoregressive": f"AR({AR_ORDER})",

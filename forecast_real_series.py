@@ -111,7 +111,7 @@ from statsmodels.tsa.arima_process import arma2ma
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 from statsmodels.tsa.stattools import acf, kpss
 
-from common.cli import show_figure, write_outputs
+from common.cli import show_figure, show_steps, write_outputs
 from common.plots import plot_forecasts
 from common.training import fit_verbosity, seed_everything
 
@@ -517,9 +517,6 @@ future = {"lstm": forecaster.predict(values[None, -args.look_back - 1:, None], v
           "autoreg": autoreg_forecast(autoreg, ar_lags, padded, end)[0],
           "ets": ets_forecast(ets, padded, end)[0]}
 future = {name: np.maximum(path, FLOOR) for name, path in future.items()}
-print(f"next {args.horizon} steps after {times[-1]:g}:")
-for name, path in future.items():
-    print(f"{name:>8}: " + " ".join(f"{v:.4g}" for v in path[:8]) + (" ..." if args.horizon > 8 else ""))
 
 # %% [markdown]
 # ## Results
@@ -549,10 +546,11 @@ for name in by_seed:
         for seed, epoch, found in zip(seeds, best_epochs, seed_scores[name])]
 # The tables: every method per step ahead, and the LSTM's seeds; the headline sums them up.
 metrics["headline"] = show_forecast_results(metrics)
+show_steps(future, f"the forecasts past the end ({times[-1]:g})"
+           + (f", the first 8 of {args.horizon} steps" if args.horizon > 8 else ""))
 for i in np.linspace(0, len(origins["test"]) - 1, args.examples).astype(int) if args.examples else []:
-    print(f"\norigin {times[origins['test'][i]]:g}\n{'truth':>8}  "
-          + " ".join(f"{v:.4g}" for v in truth[i][:8])
-          + f"\n{'lstm':>8}  " + " ".join(f"{v:.4g}" for v in forecasts["lstm"][i][:8]))
+    show_steps({"truth": truth[i], "lstm": np.maximum(forecasts["lstm"][i], FLOOR)},
+               f"from test origin {times[origins['test'][i]]:g}")
 
 # %% [markdown]
 # ## Plot

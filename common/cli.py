@@ -296,6 +296,16 @@ def show_table(table, title: str | None = None) -> None:
     print(text)
 
 
+def show_steps(rows: dict, title: str, first: int = 8, fmt: str = "{:.4g}") -> None:
+    """Show paths per step ahead (a truth, forecasts), a row each, as a table whose columns
+    are the steps 1, 2, ... up to ``first``: :func:`show_table` renders it."""
+    import pandas as pd
+
+    table = pd.DataFrame({name: list(path)[:first] for name, path in rows.items()}).T
+    table.columns = range(1, table.shape[1] + 1)
+    show_table(table.map(fmt.format).rename_axis("steps ahead", axis=1), title)
+
+
 def print_summary(title: str, rows: dict) -> None:
     """Print one aligned block of ``label: value`` rows under a title."""
     width = max(len(label) for label in rows)

@@ -126,6 +126,14 @@ def test_print_settings_is_one_line(capsys):
     assert f"(backend: {keras.backend.backend()})" in out and "quiet" not in out
 
 
+def test_show_steps_prints_one_column_per_step_ahead(capsys):
+    """Forecast paths as a table (issue 26: no hand-aligned rows): steps as columns, up to `first`."""
+    cli.show_steps({"truth": [1.0, 2.5, 3.0], "model": np.array([1.25, 2.0, 4.0])}, "paths", first=2)
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "paths" and lines[2].split() == ["steps", "ahead", "1", "2"]
+    assert lines[3].split() == ["truth", "1", "2.5"] and lines[4].split() == ["model", "1.25", "2"]
+
+
 def test_warn_outside_range(capsys):
     ranges = {"window": (1, 10), "vocab": (10, 200)}
     assert not cli.warn_outside_range(ranges, argparse.Namespace(window=10, vocab=10))
