@@ -555,19 +555,20 @@ write_outputs(args, metrics, next(iter(models.values()), None), figure)
 #   each series' 40 known values alone, scored 0.103 at 1 step, 0.432 at 10 and 0.674 at
 #   20 (the validation series chose orders 9, 10 and 8 for seeds 7, 8 and 9). The direct
 #   model beat it from 2 steps ahead on, on every seed at both budgets, and 1 step ahead
-#   only on seed 8's second look. A sum of two sines *is* a linear recurrence: with `--noise 0` the AR
-#   baseline forecasts all 20 steps with an RMSE of 0.000. With noise, 10 coefficients
-#   fitted to 31 noisy equations get each series' periods slightly wrong, and feeding the
-#   forecast back compounds that; the LSTMs have seen 1,000 series and are hurt less by the
-#   noise of one. On noise-free series the AR model is the one to beat.
-# - Every method's error grows with the distance ahead, fed back or not: the direct
-#   model's from 0.103 to 0.432, the feedback model's from 0.079 to 0.385. The farther the
-#   step, the more a small error in a series' estimated periods and phases shifts the
-#   forecast, whatever the method.
+#   only on seed 8's second look. A sum of two sines *is* a linear recurrence: with
+#   `--noise 0` the AR baseline forecasts all 20 steps with an RMSE of 0.000. With noise,
+#   10 coefficients fitted to 31 noisy equations get each series' periods slightly wrong,
+#   and feeding the forecast back compounds that; the LSTMs have seen 1,000 series and are
+#   hurt less by the noise of one. On noise-free series the AR model is the one to beat.
+# - The error grows with the distance ahead, fed back or not: the direct model's from
+#   0.103 to 0.432, the feedback model's from 0.079 to 0.385 (on every seed at both
+#   budgets, the 20-step error is the larger). The farther the step, the more a small
+#   error in a series' estimated periods and phases shifts the forecast, whatever the
+#   method.
 # - Far ahead the mean is the baseline to beat: at 20 steps it beat repeating the last
-#   value on every seed (0.628 against 0.970), since a sine half a cycle on is as far from
-#   its last value as it gets. The window model did worse than the mean at 20 steps on
-#   every seed (0.653).
+#   value on every seed (seed 7: 0.628 against 0.970), since a sine half a cycle on is as
+#   far from its last value as it gets. The window model did worse than the mean at 20
+#   steps on every seed (seed 7: 0.653).
 # - The question's framing, a 3-value window, plateaued: its best validation forecast came
 #   after 5 to 8 epochs on every seed, and a patience of 30 found nothing better. It scored
 #   0.136 at 1 step and 0.567 at 10: 3 values cannot tell which two sines are being summed.
