@@ -150,8 +150,8 @@ from common.plots import plot_sorting_attention
 from common.training import seed_everything
 
 seed_everything(args.seed)
-VERBOSE = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)  # Keras progress output
 warn_outside_range(CHECKED, args)
+VERBOSE = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)  # Keras progress output
 
 # %% [markdown]
 # ## Generate the data

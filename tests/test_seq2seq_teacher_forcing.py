@@ -39,9 +39,9 @@ QUICK_BAR = 0.95  # the quick configuration below, at --length 4
 # another run, or a setting.
 RV, TF = "designs.repeat_vector.", "designs.teacher_forcing."
 CLAIMS = {
-    "99.85%": (TF + "12.7.inference_accuracy", TF + "12.7.teacher_forced_accuracy"),
-    "99.94%": TF + "12.7.inference_element_accuracy",
-    "99.98%": TF + "12.7.teacher_forced_element_accuracy",
+    "99.80%": (TF + "12.7.inference_accuracy", TF + "12.7.teacher_forced_accuracy"),
+    "99.93%": TF + "12.7.inference_element_accuracy",
+    "99.97%": TF + "12.7.teacher_forced_element_accuracy",
 }
 MEASURED = {}
 # The curve's numbers: docs/seq2seq_teacher_forcing_curve.json, checked below (CURVE_CLAIMS).

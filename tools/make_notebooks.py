@@ -425,13 +425,19 @@ FORBIDDEN = {
 
 
 def output_problems(notebook) -> list:
-    """(cell id, what) for each output that holds something in FORBIDDEN, or is an error."""
+    """(cell id, what) for each output that holds something in FORBIDDEN, is an error, or is
+    a bare True/False/None a cell's last line returned (a helper's return value, not meant
+    for the reader; a cell that ends on a tensor to show it is fine)."""
     problems = []
     for cell in notebook.cells:
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 problems.append((cell.get("id"), f"an error: {out.get('ename')}"))
                 continue
+            shown = "".join(out.get("data", {}).get("text/plain", ""))
+            if out.get("output_type") == "execute_result" and shown in ("True", "False", "None"):
+                problems.append((cell.get("id"), f"a helper's return value, {shown}, shown by "
+                                                 f"Jupyter below the cell's last line"))
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 problems.append((cell.get("id"), "standard error: " + out.get("text", "")[:200]))
             texts = [out.get("text", "")] + [value for key, value in out.get("data", {}).items()
