@@ -144,7 +144,8 @@ def plot_forecasts(series, split: tuple, future: dict, bands: dict, scores: dict
     ``future`` forecast (name -> the values of the steps after the series' end, spaced as
     its times are) with its band (``bands``: name -> half-width per step, cut at ``floor``).
     Bottom, per step ahead: each method's RMSE ratio to persistence, its MASE and the
-    coverage of its 95% band (``scores``: name -> per-step arrays), the strip of 85% and up
+    coverage of its 95% band (``scores``: name -> per-step arrays; dashed, the coverage of a
+    rival's own interval where it has ``own_coverage_per_step``), the strip of 85% and up
     shaded."""
     n_train, n_fit = split
     times, values, n = series.time, series.values, len(series.values)
@@ -168,12 +169,15 @@ def plot_forecasts(series, split: tuple, future: dict, bands: dict, scores: dict
              f"and {len(future_times)} steps past the end (95% bands)")
     axis.legend(fontsize="x-small", ncol=3)
     panels = {"ratio_to_persistence_per_step": "RMSE / persistence's", "mase_per_step": "MASE",
-              "coverage_per_step": "coverage of the 95% band"}
+              "coverage_per_step": "coverage of the 95% band (dashed: own)"}
     for column, (key, panel) in enumerate(panels.items()):
         axis = fig.add_subplot(grid[1, column])
         for name in (name for name in FORECAST_COLOURS if name in scores):
             axis.plot(steps, scores[name][key], marker=".", linewidth=2 if name == "lstm" else 1,
                       color=FORECAST_COLOURS[name], label=name)
+            if key == "coverage_per_step" and "own_coverage_per_step" in scores[name]:
+                axis.plot(steps, scores[name]["own_coverage_per_step"], linestyle="--",
+                          linewidth=1, color=FORECAST_COLOURS[name])
         axis.set(xlabel="steps ahead", title=panel)
         axis.grid(alpha=0.3)
     axis.axhspan(0.85, 1.0, color="tab:green", alpha=0.1)

@@ -211,7 +211,8 @@ def _time_values(parser, column: pd.Series, name: str) -> tuple[np.ndarray, str]
 def show_forecast_results(metrics: dict) -> str:
     """Show what forecast_real_series.py measured, from its ``metrics``: a table of every
     method's RMSE, ratio to persistence, MASE and band coverage at the first, middle and
-    last step ahead, with the mean ratio and the change correlation; a table of the LSTM's
+    last step ahead, with the worst step's coverage of the rival's own interval, the mean
+    ratio and the change correlation; a table of the LSTM's
     seeds (best epoch, ratio to persistence); and whether the LSTM ensemble beat
     persistence at every step. Returns the headline: the ratios of the LSTM ensemble,
     AutoReg and ETS, and the coverage of the LSTM's band."""
@@ -221,7 +222,8 @@ def show_forecast_results(metrics: dict) -> str:
                "MASE": "mase_per_step", "cover": "coverage_per_step"}
     table = pd.DataFrame({name: {f"{label} {step}": found[key][step - 1]
                                  for label, key in columns.items() for step in shown}
-                          | {"ratio": found["rmse_ratio"], "change r": found["change_correlation"]}
+                          | {"own cover, worst": min(found.get("own_coverage_per_step", [np.nan])),
+                             "ratio": found["rmse_ratio"], "change r": found["change_correlation"]}
                           for name, found in methods.items()}).T.astype(float).round(3)
     show_table(table.rename_axis("method"), f"{metrics['data']}, {metrics['origins']} test "
                f"origins, steps ahead {', '.join(map(str, shown))} ({metrics['backend']})")
