@@ -25,15 +25,16 @@ The default run trains in under 10 s on 2 CPU cores (CI checks it).
 # Two recipes. `fast` is this collection's: a stateless LSTM, shuffled windows, large
 # batches, and a training set of about 5,250 windows whatever the shape (more sequences
 # when each gives fewer windows). It trains until a *validation* split (new sequences,
-# not the test set) reaches 99.5% sequence accuracy, or has not improved for `--patience`
-# passes, with `--epochs` as the most passes it may take. `tutorial` is the original: a
-# stateful LSTM(20), batch 7, 500 sequences seen once, the state reset after each. In a
-# notebook the command line is ignored: write `args = parse(["--window", "8"])` to change
-# a flag.
+# not the test set) reaches 99.5% sequence accuracy, or has not improved for `patience`
+# passes, with `epochs` as the most passes it may take. `tutorial` is the original: a
+# stateful LSTM(20), batch 7, 500 sequences seen once, the state reset after each.
+#
+# `SETTINGS` holds every setting with its default and the values it accepts: `python
+# echo_full.py --help` lists them as flags (`window` is `--window 8`); in a notebook, edit
+# the defaults here. A setting left at None takes its recipe's value (`finish`).
 
 # %%
-from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings
+from common.cli import check_memory, print_settings, read_settings, setting
 
 TARGET = 0.995  # held-out sequence accuracy a run must reach
 RECIPES = {
@@ -41,48 +42,45 @@ RECIPES = {
              "train_windows": 5_250},
     "tutorial": {"units": 20, "epochs": 1, "batch_size": 7, "learning_rate": 0.001, "sequences": 500},
 }
+FAST, TUTORIAL = RECIPES["fast"], RECIPES["tutorial"]
 CHECKED = {"window": (1, 10), "vocab": (10, 200)}  # where tests/test_echo_full.py's sweep passes
 HELD_OUT_WINDOWS = 2_100  # each of the validation and test sets: 100 sequences at the defaults
-PAD = -1  # the integer that marks a padded step (--pad)
+PAD = -1  # the integer that marks a padded step (pad)
+SETTINGS = {
+    "recipe": setting("fast", "fast: this collection's recipe; tutorial: the original stateful one",
+                      choices=sorted(RECIPES)),
+    "length": setting(25, "integers per sequence", at_least=1),
+    "window": setting(5, "time steps per window", at_least=1),
+    "vocab": setting(100, "integers are 0..vocab-1", at_least=2),
+    "sequences": setting(None, f"training sequences (fast: enough for {FAST['train_windows']} "
+                               f"windows, tutorial: {TUTORIAL['sequences']})", kind=int, at_least=1),
+    "units": setting(None, f"LSTM units (fast: {FAST['units']}, tutorial: {TUTORIAL['units']})",
+                     kind=int, at_least=1, at_most=4096),
+    "learning_rate": setting(None, f"Adam's (fast: {FAST['learning_rate']}, tutorial: "
+                                   f"{TUTORIAL['learning_rate']})", kind=float, above=0),
+    "patience": setting(10, "stop after this many passes without a better validation score",
+                        at_least=1),
+    "time_distributed": setting(False, "wrap the Dense in TimeDistributed (the same model)"),
+    "framing": setting("classes", "classes: one-hot in, a softmax over the integers out; regression: "
+                       "one number per step in and out, rounded to the nearest integer",
+                       choices=("classes", "regression")),
+    "pad": setting(False, "also keep the incomplete first windows of each sequence, padded in "
+                          "front and masked, so every position gets a window"),
+    "epochs": setting(None, f"most passes over the training windows; the fast recipe stops earlier "
+                            f"when the validation split reaches {TARGET:.1%} (fast: {FAST['epochs']}, "
+                            f"tutorial: {TUTORIAL['epochs']})", kind=int, at_least=1),
+    "batch_size": setting(None, f"windows per weight update (fast: {FAST['batch_size']}, tutorial: "
+                                f"{TUTORIAL['batch_size']})", kind=int, at_least=1),
+}
+EPILOG = (f"Checked range: the fast recipe reached {TARGET:.1%} held-out sequence accuracy at "
+          f"every point\nof the sweep in tests/test_echo_full.py over --window {CHECKED['window'][0]}"
+          f"..{CHECKED['window'][1]} and --vocab {CHECKED['vocab'][0]}..{CHECKED['vocab'][1]};\n"
+          f"outside it, a run warns first and still trains.")
 
 
-def parse(argv=None):
-    fast, tutorial = RECIPES["fast"], RECIPES["tutorial"]
-    parser = make_parser("echo_full.py", __doc__, helps={
-        "epochs": f"most passes over the training windows; the fast recipe stops earlier when "
-                  f"the validation split reaches {100 * TARGET:g}%% (fast: {fast['epochs']}, "
-                  f"tutorial: {tutorial['epochs']})",
-        "batch_size": f"windows per weight update (fast: {fast['batch_size']}, "
-                      f"tutorial: {tutorial['batch_size']})"})
-    parser.epilog = (f"Checked range: the fast recipe reached {TARGET:.1%} held-out sequence accuracy "
-                     f"at every point\nof the sweep in tests/test_echo_full.py over --window "
-                     f"{CHECKED['window'][0]}..{CHECKED['window'][1]} and --vocab "
-                     f"{CHECKED['vocab'][0]}..{CHECKED['vocab'][1]};\noutside it, a run warns "
-                     f"first and still trains.")
-    parser.add_argument("--recipe", choices=sorted(RECIPES), default="fast",
-                        help="fast: this collection's recipe; tutorial: the original stateful one")
-    parser.add_argument("--length", type=int_at_least(1), default=25, help="integers per sequence")
-    parser.add_argument("--window", type=int_at_least(1), default=5, help="time steps per window")
-    parser.add_argument("--vocab", type=int_at_least(2), default=100, help="integers are 0..vocab-1")
-    parser.add_argument("--sequences", type=int_at_least(1),
-                        help=f"training sequences (fast: enough for {fast['train_windows']} "
-                             f"windows, tutorial: {tutorial['sequences']})")
-    parser.add_argument("--units", type=int_at_least(1, 4096),
-                        help=f"LSTM units (fast: {fast['units']}, tutorial: {tutorial['units']})")
-    parser.add_argument("--learning-rate", type=positive_float,
-                        help=f"Adam's (fast: {fast['learning_rate']}, tutorial: {tutorial['learning_rate']})")
-    parser.add_argument("--patience", type=int_at_least(1), default=10,
-                        help="stop after this many passes without a better validation score")
-    parser.add_argument("--time-distributed", action="store_true",
-                        help="wrap the Dense in TimeDistributed (the same model)")
-    parser.add_argument("--framing", choices=("classes", "regression"), default="classes",
-                        help="classes: one-hot in, a softmax over the integers out; regression: "
-                             "one number per step in and out, rounded to the nearest integer")
-    parser.add_argument("--pad", action="store_true",
-                        help="also keep the incomplete first windows of each sequence, padded "
-                             "in front and masked, so every position gets a window")
-    args = parse_args(parser, argv, quick_defaults={"epochs": 1, "sequences": 100})
-    for name, value in RECIPES[args.recipe].items():  # the recipe fills the flags left unset
+def finish(args, parser):
+    """Fill the settings left at None from the recipe; check what spans several settings."""
+    for name, value in RECIPES[args.recipe].items():
         if getattr(args, name, None) is None:
             setattr(args, name, value)
     if args.window > args.length:
@@ -96,10 +94,10 @@ def parse(argv=None):
     features = args.vocab if args.framing == "classes" else 1
     windows = args.sequences * args.windows_per_sequence + 2 * HELD_OUT_WINDOWS
     check_memory(parser, "--length/--window/--vocab/--sequences", windows * args.window * features)
-    return args
 
 
-args = parse()  # the command line (nothing in a notebook)
+args = read_settings("echo_full.py", __doc__, SETTINGS, finish, epilog=EPILOG,
+                     quick={"epochs": 1, "sequences": 100})  # in a notebook: the defaults above
 print_settings(args, skip=("train_windows", "windows_per_sequence"))
 
 # %% [markdown]

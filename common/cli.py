@@ -201,6 +201,124 @@ def make_parser(prog: str, doc: str, *, epochs: int | None = None, batch_size: i
     return parser
 
 
+# ---- settings as data ---------------------------------------------------------------------
+#
+# A script declares its settings as a dict of ``name: setting(default, help, ...)`` at the top
+# of its Configuration cell; :func:`read_settings` builds the command line from it. In a
+# notebook made by tools/make_notebooks.py no command line runs: common/notebook.py's
+# ``read_settings`` takes the defaults as written (edit them in the dict).
+
+def setting(default, help, *, at_least=None, at_most=None, above=None, choices=None,
+            kind=None, metavar=None, exclusive=None) -> dict:
+    """One setting as data: its ``default``, what it sets (``help``), and the values it
+    takes: an integer or number range (``at_least``, ``at_most``, ``above``), ``choices``,
+    or ``kind`` (an argparse type: a function from the flag's text to its value, or
+    ``int``/``float`` where the default is None). A True/False default makes an on/off
+    flag. Settings that share an ``exclusive`` tag cannot be given together."""
+    return {"default": default, "help": help, "at_least": at_least, "at_most": at_most,
+            "above": above, "choices": choices, "kind": kind, "metavar": metavar,
+            "exclusive": exclusive}
+
+
+# The flags every script shares, in the order --help lists them. A script's own settings
+# dict may redefine one (another default or help) or drop it (``"epochs": None``).
+SHARED_SETTINGS = {
+    "epochs": setting(None, "passes over the training data", at_least=1),
+    "batch_size": setting(None, "samples per weight update", at_least=1),
+    "seed": setting(7, "random seed for data, weights and shuffling", at_least=0, at_most=MAX_SEED),
+    "quiet": setting(False, "no progress bars (the summary still prints)"),
+    "examples": setting(5, "print N held-out predictions next to their targets", at_least=0,
+                        metavar="N"),
+    "metrics": setting(None, "write the results as JSON to PATH", kind=output_path(".json"),
+                       metavar="PATH"),
+    "plot": setting(None, "draw the results as a PNG image at PATH", kind=output_path(".png"),
+                    metavar="PATH"),
+    "save": setting(None, "save the trained model to PATH (keras.saving.load_model reads it)",
+                    kind=output_path(".keras"), metavar="PATH"),
+}
+
+
+def _flag_type(spec: dict):
+    """The argparse type that accepts what ``spec`` allows, or None (a plain string)."""
+    kind, default = spec["kind"], spec["default"]
+    if callable(kind) and kind not in (int, float):
+        return kind
+    if kind is int or (isinstance(default, int) and not isinstance(default, bool)):
+        return int_at_least(spec["at_least"] if spec["at_least"] is not None else -math.inf,
+                            spec["at_most"])
+    if kind is float or isinstance(default, float):
+        return number_in(spec["at_least"], spec["above"], spec["at_most"])
+    return None
+
+
+def number_in(at_least=None, above=None, at_most=None):
+    """argparse type: a finite number >= ``at_least`` (or > ``above``), <= ``at_most``."""
+
+    def parse(text: str) -> float:
+        value = _finite(text)
+        if above is not None and not value > above:
+            raise argparse.ArgumentTypeError(f"must be greater than {above:g}, got {text}")
+        if at_least is not None and value < at_least:
+            raise argparse.ArgumentTypeError(f"must be at least {at_least:g}, got {text}")
+        if at_most is not None and value > at_most:
+            raise argparse.ArgumentTypeError(f"must be at most {at_most:g}, got {text}")
+        return value
+
+    parse.__name__ = "number"
+    return parse
+
+
+def all_settings(settings: dict) -> dict:
+    """The shared flags, redefined or dropped by ``settings``, then the script's own."""
+    merged = {name: settings.get(name, spec) for name, spec in SHARED_SETTINGS.items()}
+    merged |= {name: spec for name, spec in settings.items() if name not in SHARED_SETTINGS}
+    return {name: spec for name, spec in merged.items() if spec is not None}
+
+
+def build_parser(script: str, doc: str | None, settings: dict, epilog: str | None = None):
+    """The argparse parser of ``settings`` (see :func:`setting`): the shared flags under
+    "common flags", the script's own under "options", each help with its default."""
+    parser = argparse.ArgumentParser(prog=script, description=_description(doc), epilog=epilog,
+                                     formatter_class=_HelpFormatter)
+    groups = {True: parser.add_argument_group("common flags"), False: parser}
+    exclusive = {}
+    for name, spec in all_settings(settings).items():
+        group = groups[name in SHARED_SETTINGS]
+        if spec["exclusive"]:
+            group = exclusive.setdefault(spec["exclusive"], group.add_mutually_exclusive_group())
+        flag = "--" + name.replace("_", "-")
+        options = {"default": spec["default"], "help": spec["help"].replace("%", "%%")}
+        if spec["default"] is True:
+            options["action"] = argparse.BooleanOptionalAction
+        elif spec["default"] is False:
+            options["action"] = "store_true"
+        else:
+            options |= {"type": _flag_type(spec), "metavar": spec["metavar"]}
+            if spec["choices"] is not None:
+                options["choices"] = list(spec["choices"])
+        group.add_argument(flag, **{key: value for key, value in options.items() if value is not None
+                                    or key == "default"})
+    return parser
+
+
+def read_settings(script: str, doc: str | None, settings: dict, finish=None, *,
+                  quick: dict | None = None, epilog: str | None = None, argv=None):
+    """The run's settings: ``settings``' defaults (with ``quick``'s in a quick run, see
+    QUICK_ENV) and the command line ``argv`` (default: ``sys.argv``; none in a notebook) over them, every value
+    checked against its setting. Then ``finish(args, parser)``, where given, checks what
+    spans several flags and fills in the ones left unset, stopping with ``parser.error``.
+    ``--help`` and a bad value answer here, before any backend is imported."""
+    parser = build_parser(script, doc, settings, epilog)
+    if quick and quick_run():
+        parser.set_defaults(**quick)
+    if argv is None:  # a notebook's sys.argv holds the kernel's own arguments
+        argv = [] if running_in_notebook() else sys.argv[1:]
+    args = parser.parse_args(argv)
+    if finish is not None:
+        finish(args, parser)
+    return args
+
+
 def running_in_notebook() -> bool:
     """True inside a Jupyter kernel (Colab's too), whose ``sys.argv`` holds the kernel's own
     arguments. Asks the running IPython shell: a module that merely imported ipykernel (a

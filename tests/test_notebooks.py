@@ -63,7 +63,7 @@ def test_notebook_runs_alone_and_shows_each_section(script, tmp_path):
             assert sections.get(heading), f"the {heading!r} section of {script} shows nothing"
     else:  # a tour without training: every code cell after the flags and the imports shows something
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
-        flags = next(i for i, cell in enumerate(code) if "args = parse(" in cell.source)
+        flags = next(i for i, cell in enumerate(code) if "args = read_settings(" in cell.source)
         start = 1 + next(i for i, cell in enumerate(code)
                          if i > flags and "\nimport keras\n" in f"\n{cell.source}")
         silent = [cell.source.splitlines()[0] for cell in code[start:] if not cell.get("outputs")]

@@ -17,7 +17,10 @@ A generated notebook needs no copy of this repository: the helpers its script im
 `common/` are written into one collapsed "Helpers" cell, and only those: the functions,
 classes and constants the script names, what they use in turn (found by reading the
 source, not by running it), and what `import common` does by itself (choose a backend,
-quiet TensorFlow's start-up, apply the backend work-arounds). Open it in Jupyter
+quiet TensorFlow's start-up, apply the backend work-arounds). Where common/notebook.py
+defines a name, its definition is used instead: a notebook reads no command line (its
+settings are the defaults written in the script's settings dict) and writes no files.
+Open it in Jupyter
 (`jupyter lab notebooks/`) or upload the one file to Colab; it needs only the packages of
 requirements.txt.
 """
@@ -39,6 +42,7 @@ SCRIPTS = sorted(ROOT.glob("*.py"))
 COMMON = ROOT / "common"
 NOTEBOOKS = ROOT / "notebooks"
 
+NOTEBOOK = "notebook"  # common/notebook.py: its names replace those of common/'s other modules
 HELPERS_TITLE = ("#@title Helpers: the plumbing this notebook needs from the collection's "
                  "common/ package (generated; not the lesson)")
 HELPERS_NOTE = ("*Helpers.* The cell below this note (collapsed in Jupyter and Colab, left out of "
@@ -188,6 +192,9 @@ def helpers_source(script_source: str) -> str:
                     include(module, index)
 
     def need(module: str, name: str) -> None:
+        if (module != NOTEBOOK and name in modules[NOTEBOOK].binders
+                and name not in modules[NOTEBOOK].common_names):
+            module = NOTEBOOK  # what a notebook uses in place of the command line
         reach(module)
         m = modules[module]
         if name in m.common_names:  # imported into this module from another of common/
