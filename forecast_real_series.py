@@ -42,13 +42,14 @@ eight times as many training windows, trains for a few minutes.
 #
 # One table per series. `look_back` values go into the LSTM; it writes `horizon` values.
 # The split is chronological: the first 70% of the series trains, the next 15%
-# validates (early stopping, the intervals' calibration), the last 15% tests. In a notebook the
-# command line is ignored: write `args = parse(["--data", "co2"])` to change a flag.
+# validates (early stopping, the intervals' calibration), the last 15% tests. `SETTINGS`
+# holds every setting with its default: `python forecast_real_series.py --help` lists them
+# as flags (`data` is `--data co2`); in a notebook, edit the defaults here. The series'
+# settings (`data` or `csv`, `horizon`, `look_back`, `season`) come from
+# `common.series.Series.settings`; those left at None take the series' recipe.
 
 # %%
-import argparse
-
-from common.cli import int_at_least, make_parser, parse_args, positive_float, print_settings
+from common.cli import print_settings, read_settings, setting
 from common.series import Series, show_forecast_results
 
 RECIPES = {"sunspots": {"horizon": 8, "look_back": 24, "season": 0, "batch_size": 32},
@@ -57,43 +58,38 @@ RECIPES = {"sunspots": {"horizon": 8, "look_back": 24, "season": 0, "batch_size"
 SHARED = {"units": 32, "learning_rate": 0.005, "epochs": 200, "patience": 10, "seeds": 5,
           "train": 0.70, "validation": 0.15, "min_windows": 20, "min_values": 40, "max_lag": 30,
           "level": 0.95}  # the intervals' nominal coverage
+SETTINGS = Series.settings(RECIPES) | {
+    "units": setting(SHARED["units"], "LSTM units", at_least=1, at_most=4096),
+    "learning_rate": setting(SHARED["learning_rate"], "Adam's", above=0),
+    "seeds": setting(SHARED["seeds"], "LSTMs in the ensemble, seeds --seed, --seed + 1, ...",
+                     at_least=1, at_most=50),
+    "skip": setting(True, "add a linear map of the input window to the LSTM's output"),
+    "epochs": setting(SHARED["epochs"], f"most passes over the training windows; training stops "
+                      f"earlier when the validation loss has not improved for {SHARED['patience']} "
+                      f"epochs"),
+    "batch_size": setting(None, "windows per weight update (default: sunspots 32, co2 64, csv 32)"),
+    "examples": setting(3, "print the LSTM's forecasts from N test origins"),
+    "save": setting(None, "save the LSTM ensemble, its scaling inside, to PATH: it reads look_back + "
+                    "1 values and writes the next horizon"),
+}
 
 
-def make_flags():
-    parser = make_parser("forecast_real_series.py", __doc__, epochs=SHARED["epochs"], examples=3, helps={
-        "batch_size": "windows per weight update (default: sunspots 32, co2 64, csv 32)",
-        "epochs": f"most passes over the training windows; training stops earlier when the "
-                  f"validation loss has not improved for {SHARED['patience']} epochs",
-        "examples": "print the LSTM's forecasts from N test origins",
-        "save": "save the LSTM ensemble, its scaling inside, to PATH: it reads look_back + 1 "
-                "values and writes the next horizon"})
-    Series.add_flags(parser, RECIPES)  # --data or --csv, --horizon, --look-back, --season
-    parser.add_argument("--units", type=int_at_least(1, 4096), default=SHARED["units"], help="LSTM units")
-    parser.add_argument("--learning-rate", type=positive_float, default=SHARED["learning_rate"], help="Adam's")
-    parser.add_argument("--seeds", type=int_at_least(1, 50), default=SHARED["seeds"],
-                        help="LSTMs in the ensemble, seeds --seed, --seed + 1, ...")
-    parser.add_argument("--skip", action=argparse.BooleanOptionalAction, default=True,
-                        help="add a linear map of the input window to the LSTM's output")
-    return parser
+def finish(args, parser):
+    """Read the series (a --horizon or --look-back it is too short for stops the run at once,
+    before Keras loads), fill the settings left at None from its recipe, and split it."""
+    args.series = Series.load(parser, args, RECIPES)
+    n = len(args.series.values)
+    args.n_train = int(SHARED["train"] * n)
+    args.n_fit = args.n_train + int(SHARED["validation"] * n)  # train + validation
+    args.series.check_split(parser, args, args.n_train, args.n_fit, SHARED["min_values"],
+                            SHARED["min_windows"])
 
 
-parser = make_flags()
-
-
-def parse(argv=None):
-    return parse_args(parser, argv, quick_defaults={"epochs": 3, "seeds": 2})
-
-
-args = parse()  # the command line (nothing in a notebook)
-# The series is read here, with the flags: a --horizon or --look-back it is too short for
-# stops the run at once, before Keras loads. (Generate the data says how it is split.)
-series = Series.load(parser, args, RECIPES)  # also sets the flags left unset from the recipe
-values, times = series.values, series.time
-n = len(values)
-n_train = int(SHARED["train"] * n)
-n_fit = n_train + int(SHARED["validation"] * n)  # train + validation
-series.check_split(parser, args, n_train, n_fit, SHARED["min_values"], SHARED["min_windows"])
-print_settings(args)
+args = read_settings("forecast_real_series.py", __doc__, SETTINGS, finish,
+                     quick={"epochs": 3, "seeds": 2})  # in a notebook: the defaults above
+series, n_train, n_fit = args.series, args.n_train, args.n_fit
+values, times, n = series.values, series.time, len(series.values)
+print_settings(args, skip=("series", "n_train", "n_fit"))
 
 # %% [markdown]
 # ## Setup

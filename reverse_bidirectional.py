@@ -45,10 +45,14 @@ lesson adds less than that.
 # they use up the budget, and that is the lesson, not a failure. The slow sweep in
 # tests/test_reverse_bidirectional.py checks the recipe over `VALIDATED`; outside it the
 # run warns first.
+#
+# `SETTINGS` holds every setting with its default and the values it accepts: `python
+# reverse_bidirectional.py --help` lists them as flags (`length` is `--length 6`); in a
+# notebook, edit the defaults here. A setting left at None takes the recipe's value
+# (`finish`).
 
 # %%
-from common.cli import check_memory, int_at_least, make_parser, name_list, parse_args
-from common.cli import positive_float, print_settings
+from common.cli import check_memory, name_list, output_path, print_settings, read_settings, setting
 
 KINDS = ("dense", "lstm", "bilstm", "encdec")
 RECIPE = {"samples_per_cell": 164, "encdec_data": 4, "min_samples": 2048, "epochs_per_step": 4,
@@ -69,45 +73,47 @@ def budget(length, vocab, kind="bilstm"):
     return samples, max(RECIPE["min_epochs"], RECIPE["epochs_per_step"] * length)
 
 
-def parse(argv=None):
-    samples, epochs = budget(5, 10)
-    parser = make_parser("reverse_bidirectional.py", __doc__, batch_size=RECIPE["batch_size"], helps={
-        "epochs": f"most passes over the training data; training stops earlier once the validation "
-                  f"set is {100 * STOP_AT:.2f}%% right at every position (default: {RECIPE['epochs_per_step']}"
-                  f" per integer of --length, at least {RECIPE['min_epochs']}; {epochs} at length 5)",
-        "save": "save the bilstm model to PATH (the last one trained if --models has no bilstm)"})
-    parser.add_argument("--length", type=int_at_least(2), default=5,
-                        help=f"integers per sequence (recipe checked for {VALIDATED['length'][0]}.."
-                             f"{VALIDATED['length'][1]})")
-    parser.add_argument("--vocab", type=int_at_least(2), default=10,
-                        help=f"integers are 0..vocab-1 (recipe checked for {VALIDATED['vocab'][0]}.."
-                             f"{VALIDATED['vocab'][1]})")
-    parser.add_argument("--models", type=name_list(KINDS), default=list(KINDS), metavar="LIST",
-                        help=f"comma-separated models to train, in this order (default: {','.join(KINDS)})")
-    parser.add_argument("--data", choices=("random", "consecutive"), default="random",
-                        help="random integers, or consecutive ones from a random start "
-                             "(wrapping at vocab): related numbers a forward LSTM can extrapolate")
-    parser.add_argument("--units", type=int_at_least(1, MAX_UNITS), default=RECIPE["units"],
-                        help="units per layer (per direction)")
-    parser.add_argument("--samples", type=int_at_least(1), help=(
-        f"training sequences for every model (default: {RECIPE['samples_per_cell']} per length x "
-        f"vocab, at least {RECIPE['min_samples']}, and {RECIPE['encdec_data']} times as many for "
-        f"encdec; {samples} at length 5, vocab 10)"))
-    parser.add_argument("--learning-rate", type=positive_float, default=RECIPE["learning_rate"],
-                        help="Adam's")
-    parser.add_argument("--lessons", type=name_list(LESSONS), default=[], metavar="LIST",
-                        help=f"also run these sections from the source questions: {', '.join(LESSONS)}")
-    args = parse_args(parser, argv, quick_defaults={"epochs": 2, "samples": 2048})
+SETTINGS = {
+    "length": setting(5, f"integers per sequence (recipe checked for {VALIDATED['length'][0]}.."
+                         f"{VALIDATED['length'][1]})", at_least=2),
+    "vocab": setting(10, f"integers are 0..vocab-1 (recipe checked for {VALIDATED['vocab'][0]}.."
+                         f"{VALIDATED['vocab'][1]})", at_least=2),
+    "models": setting(list(KINDS), f"comma-separated models to train, in this order (default: "
+                                   f"{','.join(KINDS)})", kind=name_list(KINDS), metavar="LIST"),
+    "data": setting("random", "random integers, or consecutive ones from a random start (wrapping "
+                              "at vocab): related numbers a forward LSTM can extrapolate",
+                    choices=("random", "consecutive")),
+    "units": setting(RECIPE["units"], "units per layer (per direction)", at_least=1, at_most=MAX_UNITS),
+    "samples": setting(None, f"training sequences for every model (default: {RECIPE['samples_per_cell']}"
+                             f" per length x vocab, at least {RECIPE['min_samples']}, and "
+                             f"{RECIPE['encdec_data']} times as many for encdec; {budget(5, 10)[0]} at "
+                             f"length 5, vocab 10)", kind=int, at_least=1),
+    "learning_rate": setting(RECIPE["learning_rate"], "Adam's", above=0),
+    "lessons": setting([], f"also run these sections from the source questions: {', '.join(LESSONS)}",
+                       kind=name_list(LESSONS), metavar="LIST"),
+    "epochs": setting(None, f"most passes over the training data; training stops earlier once the "
+                            f"validation set is {STOP_AT:.2%} right at every position (default: "
+                            f"{RECIPE['epochs_per_step']} per integer of --length, at least "
+                            f"{RECIPE['min_epochs']}; {budget(5, 10)[1]} at length 5)",
+                    kind=int, at_least=1),
+    "batch_size": setting(RECIPE["batch_size"], "samples per weight update", at_least=1),
+    "save": setting(None, "save the bilstm model to PATH (the last one trained if --models has no "
+                          "bilstm)", kind=output_path(".keras"), metavar="PATH"),
+}
+
+
+def finish(args, parser):
+    """Fill the samples and epochs left at None from the recipe; check the memory they need."""
     explicit_samples = args.samples is not None
     args.samples = {kind: args.samples or budget(args.length, args.vocab, kind)[0] for kind in args.models}
     args.epochs = args.epochs or budget(args.length, args.vocab)[1]
     most = max(args.samples.values())
     flag = "--samples" if explicit_samples else "--vocab" if args.vocab >= args.length else "--length"
     check_memory(parser, flag, most * args.length * args.vocab)  # one-hot training inputs
-    return args
 
 
-args = parse()  # the command line (nothing in a notebook: use parse(["--length", "6"]) there)
+args = read_settings("reverse_bidirectional.py", __doc__, SETTINGS, finish,
+                     quick={"epochs": 2, "samples": 2048})  # in a notebook: the defaults above
 print_settings(args)
 
 # %% [markdown]

@@ -151,8 +151,8 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
     """Show each flag's default (where it has one), and keep the description's line breaks."""
 
     def _get_help_string(self, action):
-        if action.default in (None, False):
-            return action.help
+        if action.default in (None, False) or "(default: " in (action.help or ""):
+            return action.help  # nothing to show, or the help states it already
         return super()._get_help_string(action)
 
 
@@ -221,10 +221,11 @@ def setting(default, help, *, at_least=None, at_most=None, above=None, choices=N
 
 
 # The flags every script shares, in the order --help lists them. A script's own settings
-# dict may redefine one (another default or help) or drop it (``"epochs": None``).
+# dict may redefine one (another default or help; what it leaves at None stays as here) or
+# drop it (``"epochs": None``).
 SHARED_SETTINGS = {
-    "epochs": setting(None, "passes over the training data", at_least=1),
-    "batch_size": setting(None, "samples per weight update", at_least=1),
+    "epochs": setting(None, "passes over the training data", kind=int, at_least=1),
+    "batch_size": setting(None, "samples per weight update", kind=int, at_least=1),
     "seed": setting(7, "random seed for data, weights and shuffling", at_least=0, at_most=MAX_SEED),
     "quiet": setting(False, "no progress bars (the summary still prints)"),
     "examples": setting(5, "print N held-out predictions next to their targets", at_least=0,
@@ -269,8 +270,11 @@ def number_in(at_least=None, above=None, at_most=None):
 
 
 def all_settings(settings: dict) -> dict:
-    """The shared flags, redefined or dropped by ``settings``, then the script's own."""
-    merged = {name: settings.get(name, spec) for name, spec in SHARED_SETTINGS.items()}
+    """The shared flags, redefined or dropped by ``settings`` (what a redefinition leaves at
+    None, its range or path type, say, stays the shared flag's), then the script's own."""
+    merged = {name: spec if name not in settings else settings[name] and
+              spec | {key: value for key, value in settings[name].items() if value is not None}
+              for name, spec in SHARED_SETTINGS.items()}
     merged |= {name: spec for name, spec in settings.items() if name not in SHARED_SETTINGS}
     return {name: spec for name, spec in merged.items() if spec is not None}
 
@@ -285,7 +289,9 @@ def build_parser(script: str, doc: str | None, settings: dict, epilog: str | Non
     for name, spec in all_settings(settings).items():
         group = groups[name in SHARED_SETTINGS]
         if spec["exclusive"]:
-            group = exclusive.setdefault(spec["exclusive"], group.add_mutually_exclusive_group())
+            if spec["exclusive"] not in exclusive:
+                exclusive[spec["exclusive"]] = group.add_mutually_exclusive_group()
+            group = exclusive[spec["exclusive"]]
         flag = "--" + name.replace("_", "-")
         options = {"default": spec["default"], "help": spec["help"].replace("%", "%%")}
         if spec["default"] is True:

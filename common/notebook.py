@@ -28,12 +28,12 @@ def read_settings(script, doc, settings, finish=None, *, quick=None, epilog=None
     for name, spec in settings.items():  # a script's settings redefine or drop shared ones
         if spec is None:
             values.pop(name, None)
-        else:
+        elif spec["default"] is not None or name not in values:  # None keeps the shared default
             values[name] = spec["default"]
     if quick and quick_run():
         values |= quick
     for name, spec in settings.items():
-        value = values[name]
+        value = values.get(name)
         if spec is None or value is None or isinstance(value, bool):
             continue
         low = spec["at_least"] if spec["at_least"] is not None else spec["above"]

@@ -1,6 +1,6 @@
 """Real series for the forecasting tutorial: two that ship inside statsmodels, or a CSV.
 
-:meth:`Series.load` reads the series the flags ask for (:meth:`Series.add_flags` adds them):
+:meth:`Series.load` reads the series the settings ask for (:meth:`Series.settings` declares them):
 the values as a float64 array, their times as numbers (decimal years where the data has
 dates), and what was done to get there (missing values filled).
 A CSV that cannot serve stops the script the argparse way: one ``error:`` line that names
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from common.cli import check_memory, int_at_least, show_table
+from common.cli import check_memory, setting, show_table
 
 BUILT_IN = ("sunspots", "co2")
 
@@ -30,33 +30,33 @@ class Series:
     time_column: str | None = None  # a CSV's column of times, given or found
 
     @staticmethod
-    def add_flags(parser, recipes: dict) -> None:
-        """The forecasting flags about the series: which one (``--data``, or ``--csv`` with
-        ``--column`` and ``--time-column``), and ``--horizon``, ``--look-back`` and
-        ``--season``. Those three default to None, the script's ``recipes`` (series name ->
-        {"horizon", "look_back", "season"}) filling them in; their help lists the recipes'."""
+    def settings(recipes: dict) -> dict:
+        """The forecasting settings about the series, as data for common.cli.read_settings:
+        which one (``data``, or ``csv`` with ``column`` and ``time_column``), and
+        ``horizon``, ``look_back`` and ``season``. Those three default to None, the script's
+        ``recipes`` (series name -> {"horizon", "look_back", "season"}) filling them in;
+        their help lists the recipes'."""
         def defaults(key):
             return ", ".join(f"{name} {recipe[key]}" for name, recipe in recipes.items())
 
-        source = parser.add_mutually_exclusive_group()
-        source.add_argument("--data", choices=BUILT_IN, default="sunspots",
-                            help="a series that ships inside statsmodels")
-        source.add_argument("--csv", metavar="PATH",
-                            help="forecast a column of this CSV file instead")
-        parser.add_argument("--column", metavar="NAME", help="with --csv: the column to forecast")
-        parser.add_argument("--time-column", metavar="NAME", help="with --csv: the column of "
-                            "times or dates (default: the first column that holds dates, else "
-                            "the row order)")
-        parser.add_argument("--horizon", type=int_at_least(1), metavar="N",
-                            help=f"steps to forecast (default: {defaults('horizon')})")
-        parser.add_argument("--look-back", type=int_at_least(2), metavar="N",
-                            help=f"values the LSTM reads (default: {defaults('look_back')})")
         seasons = ", ".join(f"{name} {recipe['season']}" for name, recipe in recipes.items()
                             if recipe["season"])
-        parser.add_argument("--season", type=int_at_least(0), metavar="N",
-                            help=f"steps in one season of a calendar (default: {seasons}, else "
-                            "0 = none; without one, seasonal naive repeats the cycle the "
-                            "training part's autocorrelation peaks at)")
+        return {
+            "data": setting("sunspots", "a series that ships inside statsmodels", choices=BUILT_IN,
+                            exclusive="series"),
+            "csv": setting(None, "forecast a column of this CSV file instead", metavar="PATH",
+                           exclusive="series"),
+            "column": setting(None, "with --csv: the column to forecast", metavar="NAME"),
+            "time_column": setting(None, "with --csv: the column of times or dates (default: the "
+                                   "first column that holds dates, else the row order)", metavar="NAME"),
+            "horizon": setting(None, f"steps to forecast (default: {defaults('horizon')})",
+                               kind=int, at_least=1, metavar="N"),
+            "look_back": setting(None, f"values the LSTM reads (default: {defaults('look_back')})",
+                                 kind=int, at_least=2, metavar="N"),
+            "season": setting(None, f"steps in one season of a calendar (default: {seasons}, else "
+                              "0 = none; without one, seasonal naive repeats the cycle the training "
+                              "part's autocorrelation peaks at)", kind=int, at_least=0, metavar="N"),
+        }
 
     @staticmethod
     def load(parser, args, recipes: dict) -> "Series":

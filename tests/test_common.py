@@ -75,15 +75,51 @@ def test_argument_types_reject(parse, text, message):
         parse(text)
 
 
-def test_parse_args_quick_defaults_yield_to_explicit_flags(monkeypatch):
-    parser = cli.make_parser("x.py", "doc", epochs=10, batch_size=4)
+SETTINGS = {"units": cli.setting(8, "LSTM units", at_least=1, at_most=64),
+            "rate": cli.setting(None, "a rate (default: the recipe's)", kind=float, above=0),
+            "mode": cli.setting("a", "a mode", choices=("a", "b")),
+            "skip": cli.setting(True, "a skip"), "pad": cli.setting(False, "pad it"),
+            "epochs": cli.setting(10, "passes (50% of them, say)"), "plot": None}
+
+
+def test_read_settings_builds_the_command_line_from_the_settings(monkeypatch, capsys):
+    """Each setting becomes a flag with its type, range, choices and default; a shared flag
+    redefined keeps what the redefinition leaves unset (its range); a shared flag set to
+    None is gone; quick defaults yield to explicit flags; finish sees every value."""
+    seen = []
+    args = cli.read_settings("x.py", "doc", SETTINGS, lambda args, parser: seen.append(args), argv=[
+        "--units", "9", "--rate", "0.5", "--mode", "b", "--no-skip", "--pad"])
+    assert (args.units, args.rate, args.mode, args.skip, args.pad) == (9, 0.5, "b", False, True)
+    assert args.epochs == 10 and args.seed == 7 and args.examples == 5 and seen == [args]
+    assert not hasattr(args, "plot")
     monkeypatch.setenv(cli.QUICK_ENV, "1")
-    assert cli.parse_args(parser, [], quick_defaults={"epochs": 1}).epochs == 1
-    parser = cli.make_parser("x.py", "doc", epochs=10, batch_size=4)
-    assert cli.parse_args(parser, ["--epochs", "5"], quick_defaults={"epochs": 1}).epochs == 5
-    monkeypatch.setenv(cli.QUICK_ENV, "0")
-    parser = cli.make_parser("x.py", "doc", epochs=10, batch_size=4)
-    assert cli.parse_args(parser, [], quick_defaults={"epochs": 1}).epochs == 10
+    assert cli.read_settings("x.py", None, SETTINGS, quick={"epochs": 1}, argv=[]).epochs == 1
+    assert cli.read_settings("x.py", None, SETTINGS, quick={"epochs": 1}, argv=["--epochs", "5"]).epochs == 5
+    for bad, message in ((["--units", "65"], "--units: must be at most 64"), (["--rate", "0"], "greater than 0"),
+                         (["--mode", "c"], "invalid choice"), (["--epochs", "0"], "--epochs: must be at least 1"),
+                         (["--plot", "p.png"], "unrecognized arguments")):
+        with pytest.raises(SystemExit) as stop:
+            cli.read_settings("x.py", None, SETTINGS, argv=bad)
+        assert stop.value.code == 2 and message in capsys.readouterr().err, bad
+    text = cli.build_parser("x.py", None, SETTINGS).format_help()
+    assert "50% of them" in " ".join(text.split()) and "(default: 8)" in text
+
+
+def test_a_notebook_reads_the_defaults_as_written(monkeypatch):
+    """common/notebook.py's read_settings: the same values a command line without flags
+    gives, no parser; a value outside its range is an error, and so is finish's."""
+    from common import notebook
+
+    assert notebook.SHARED_DEFAULTS == {name: spec["default"] for name, spec in cli.SHARED_SETTINGS.items()}
+    monkeypatch.delenv(cli.QUICK_ENV, raising=False)
+    assert vars(notebook.read_settings("x.py", None, SETTINGS)) == vars(
+        cli.read_settings("x.py", None, SETTINGS, argv=[]))
+    with pytest.raises(ValueError, match="units = 0"):
+        notebook.read_settings("x.py", None, SETTINGS | {"units": cli.setting(0, "units", at_least=1)})
+    def finish(args, parser):
+        parser.error("argument --units: too many")
+    with pytest.raises(ValueError, match="too many"):
+        notebook.read_settings("x.py", None, SETTINGS, finish)
 
 
 def test_atomic_write_leaves_nothing_when_writing_fails(tmp_path):
