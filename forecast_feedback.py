@@ -43,12 +43,14 @@ printed summary and `--metrics` give the seconds.
 # error) for `--patience` epochs, with `--epochs` as a cap they do not reach; the best
 # epoch's weights are then put back. A patience of 10 keeps the default run under a
 # minute, and it stops the feedback model before it has finished learning: What we
-# learned compares the models with a patience of 30 as well. In a notebook the command
-# line is ignored: write `args = parse(["--horizon", "10"])` to change a flag.
+# learned compares the models with a patience of 30 as well.
+#
+# `SETTINGS` holds every setting with its default and the values it accepts: `python
+# forecast_feedback.py --help` lists them as flags (`horizon` is `--horizon 10`); in a
+# notebook, edit the defaults here.
 
 # %%
-from common.cli import check_memory, int_at_least, make_parser, name_list, non_negative_float
-from common.cli import parse_args, positive_float, print_settings
+from common.cli import check_memory, name_list, print_settings, read_settings, setting
 
 RECIPE = {"series": 1000, "length": 60, "horizon": 20, "noise": 0.05, "look_back": 3,
           "units": 32, "batch_size": 128, "learning_rate": 0.02, "epochs": 300, "patience": 10,
@@ -57,36 +59,34 @@ TRAINED = ("feedback", "window", "direct")  # the methods --methods may name
 BASELINES = ("last-value", "last-period", "mean", "autoregressive")  # no training needed
 CHECKED = {"horizon": (5, 30), "noise": (0.0, 0.05)}  # where tests/test_forecast_feedback.py checks the bars
 SPLITS = {"train": 0, "validation": 1, "test": 2}  # one random stream per split of a seed
+R = RECIPE
+SETTINGS = {
+    "epochs": setting(R["epochs"], "most passes over the training series (a cap: each model stops "
+                                   "earlier, see --patience)", at_least=1),
+    "batch_size": setting(R["batch_size"], "series per weight update (the window model: as many "
+                                           "targets per update)", at_least=1),
+    "examples": setting(2, "print the forecasts of N held-out series", at_least=0, metavar="N"),
+    "series": setting(R["series"], "training series", at_least=1),
+    "length": setting(R["length"], "values per series", at_least=5),
+    "horizon": setting(R["horizon"], "future steps to forecast (the last values of each held-out "
+                                     "series)", at_least=1),
+    "noise": setting(R["noise"], "standard deviation of the Gaussian noise on every value; no "
+                                 "forecast can predict it, so it is a floor under every 1-step RMSE "
+                                 "(errors add in quadrature)", at_least=0),
+    "look_back": setting(R["look_back"], "values the window model sees (the question used 3)",
+                         at_least=1),
+    "units": setting(R["units"], "LSTM units", at_least=1, at_most=4096),
+    "learning_rate": setting(R["learning_rate"], "Adam's", above=0),
+    "patience": setting(R["patience"], f"a model stops when its forecast of the validation series "
+                                       f"has not improved by {R['min_delta']:g} (MSE) for this many "
+                                       f"epochs", at_least=1, at_most=1000),
+    "methods": setting(list(TRAINED), f"comma list of trained methods (the baselines always run): "
+                                      f"{','.join(TRAINED)}", kind=name_list(TRAINED)),
+}
 
 
-def parse(argv=None):
-    r = RECIPE
-    parser = make_parser("forecast_feedback.py", __doc__, epochs=r["epochs"],
-                         batch_size=r["batch_size"], examples=2, helps={
-                             "epochs": "most passes over the training series (a cap: each model "
-                                       "stops earlier, see --patience)",
-                             "batch_size": "series per weight update (the window model: as many "
-                                           "targets per update)",
-                             "examples": "print the forecasts of N held-out series"})
-    parser.add_argument("--series", type=int_at_least(1), default=r["series"], help="training series")
-    parser.add_argument("--length", type=int_at_least(5), default=r["length"], help="values per series")
-    parser.add_argument("--horizon", type=int_at_least(1), default=r["horizon"],
-                        help="future steps to forecast (the last values of each held-out series)")
-    parser.add_argument("--noise", type=non_negative_float, default=r["noise"],
-                        help="standard deviation of the Gaussian noise on every value; no forecast "
-                             "can predict it, so it is a floor under every 1-step RMSE (errors "
-                             "add in quadrature)")
-    parser.add_argument("--look-back", type=int_at_least(1), default=r["look_back"],
-                        help="values the window model sees (the question used 3)")
-    parser.add_argument("--units", type=int_at_least(1, 4096), default=r["units"], help="LSTM units")
-    parser.add_argument("--learning-rate", type=positive_float, default=r["learning_rate"], help="Adam's")
-    parser.add_argument("--patience", type=int_at_least(1, 1000), default=r["patience"],
-                        help=f"a model stops when its forecast of the validation series has not "
-                             f"improved by {r['min_delta']:g} (MSE) for this many epochs")
-    parser.add_argument("--methods", type=name_list(TRAINED), default=list(TRAINED),
-                        help=f"comma list of trained methods (the baselines always run): "
-                             f"{','.join(TRAINED)}")
-    args = parse_args(parser, argv, quick_defaults={"epochs": 2, "series": 100})
+def finish(args, parser):
+    """Check that the known part of each series is long enough; check the memory."""
     least = max(4, args.look_back)  # 4: the autoregressive baseline's smallest fit
     if args.length - args.horizon < least:
         parser.error(f"argument --length: ({args.length}) must exceed --horizon ({args.horizon}) by "
@@ -94,10 +94,10 @@ def parse(argv=None):
     windows = (args.length - args.look_back) * (args.look_back + 1)  # the window model's copies
     check_memory(parser, "--series/--length/--look-back",
                  1.25 * args.series * (2 * args.length + windows))
-    return args
 
 
-args = parse()  # the command line (nothing in a notebook)
+args = read_settings("forecast_feedback.py", __doc__, SETTINGS, finish,
+                     quick={"epochs": 2, "series": 100})  # in a notebook: the defaults above
 print_settings(args)
 
 # %% [markdown]

@@ -24,8 +24,10 @@ Nothing is trained: the whole run takes under 20 s on 2 CPU cores (CI checks it)
 # %% [markdown]
 # ## Configuration
 #
-# Distinct default sizes, so every number in a printed shape says which axis it is. In a
-# notebook the command line is ignored: write `args = parse(["--units", "3"])` to change them.
+# Distinct default sizes, so every number in a printed shape says which axis it is.
+# `SETTINGS` holds every setting with its default and the values it accepts: `python
+# lstm_shapes.py --help` lists them as flags (`units` is `--units 3`); in a notebook, edit
+# the defaults here.
 #
 # The checks compare numbers with `np.allclose(rtol=1e-3, atol=1e-3)`, not `==`: two correct
 # float32 computations of one thing can round differently. On recent NVIDIA GPUs, TensorFlow and
@@ -35,40 +37,41 @@ Nothing is trained: the whole run takes under 20 s on 2 CPU cores (CI checks it)
 # TF32 against float32 for these layers, up to 1024 units, stayed below 1e-3.)
 
 # %%
-from common.cli import check_memory, int_at_least, make_parser, parse_args, print_settings
+from common.cli import check_memory, print_settings, read_settings, setting
 
 SIZES = {"batch_size": 4, "timesteps": 5, "features": 2, "units": 8, "out_steps": 3, "chunks": 4}
 STREAM_CHUNKS = 10  # chunks the "too long to hold" demo reads, one at a time
 RTOL = ATOL = 1e-3   # float32 rounding that a GPU meets (see above)
+SETTINGS = {
+    "epochs": None,  # a tour that trains nothing
+    "batch_size": setting(SIZES["batch_size"], "samples in every batch (a stateful model is built "
+                                               "for exactly this many)", at_least=1),
+    "quiet": setting(False, "print only the summary, not every section's shapes"),
+    "examples": setting(5, "print N steps of the stateful comparison, from the first batch's last",
+                        at_least=0, metavar="N"),
+    # plot and save keep the shared flags' path checks (.png, .keras): only the help changes
+    "plot": setting(None, "draw the stateful comparison as a PNG line chart at PATH"),
+    "save": setting(None, "save the (untrained) encoder-decoder model to PATH"),
+    "timesteps": setting(SIZES["timesteps"], "steps per sequence", at_least=1),
+    "features": setting(SIZES["features"], "numbers per step", at_least=1),
+    "units": setting(SIZES["units"], "LSTM units", at_least=1),
+    "out_steps": setting(SIZES["out_steps"], "steps the one-to-many and encoder-decoder models write",
+                         at_least=1),
+    "chunks": setting(SIZES["chunks"], "batches the stateful demo cuts its long sequence into",
+                      at_least=2),
+}
 
 
-def parse(argv=None):
-    helps = {"quiet": "print only the summary, not every section's shapes",
-             "examples": "print N steps of the stateful comparison, from the first batch's last",
-             "plot": "draw the stateful comparison as a PNG line chart at PATH",
-             "save": "save the (untrained) encoder-decoder model to PATH"}
-    parser = make_parser("lstm_shapes.py", __doc__, training=False, helps=helps)
-    add = parser.add_argument
-    add("--batch-size", type=int_at_least(1), default=SIZES["batch_size"],
-        help="samples in every batch (a stateful model is built for exactly this many)")
-    add("--timesteps", type=int_at_least(1), default=SIZES["timesteps"], help="steps per sequence")
-    add("--features", type=int_at_least(1), default=SIZES["features"], help="numbers per step")
-    add("--units", type=int_at_least(1), default=SIZES["units"], help="LSTM units")
-    add("--out-steps", type=int_at_least(1), default=SIZES["out_steps"],
-        help="steps the one-to-many and encoder-decoder models write")
-    add("--chunks", type=int_at_least(2), default=SIZES["chunks"],
-        help="batches the stateful demo cuts its long sequence into")
-    args = parse_args(parser, argv)
+def finish(args, parser):
     # The largest arrays the tour makes: the stateful sequences (in, out, and the three copies
     # of its output), the windows, the stream, and an LSTM's weights.
     b, t, f, u, c = args.batch_size, args.timesteps, args.features, args.units, args.chunks
     floats = (b * t * max(c, STREAM_CHUNKS) * (f + 4 * u) + (t * (c - 1) + 1) * (t * f + u)
               + 8 * (f + u + 1) * u)
     check_memory(parser, "--batch-size, --timesteps, --features, --units or --chunks", floats)
-    return args
 
 
-args = parse()  # the command line (nothing in a notebook)
+args = read_settings("lstm_shapes.py", __doc__, SETTINGS, finish)  # in a notebook: the defaults above
 print_settings(args)
 
 # %% [markdown]

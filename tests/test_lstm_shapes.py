@@ -10,6 +10,7 @@ import keras
 import numpy as np
 import pytest
 
+from common import cli
 from conftest import predict_in_fresh_process, pretend_notebook, run_namespace
 
 SCRIPT = "lstm_shapes.py"
@@ -209,7 +210,7 @@ def test_quiet_prints_only_the_summary():
 
 def test_notebook_kernel_arguments_are_ignored(tour, monkeypatch):
     pretend_notebook(monkeypatch)
-    args = tour[0]["parse"]()
+    args = cli.read_settings(SCRIPT, None, tour[0]["SETTINGS"], tour[0]["finish"])  # no argv given
     assert (args.batch_size, args.timesteps, args.features, args.units) == (4, 5, 2, 8)
 
 
