@@ -59,12 +59,15 @@ lengths over several seeds, for most of an hour.
 # passes (`cap`); it then keeps its best weights. The vocabulary grows with the length
 # (`--vocab`, by default `VOCAB_PER_INTEGER` times `--length`, at least 20): with more
 # integers to hold, there are more to tell apart. The default run trains attention alone at
-# `--length` (`--designs` adds the others there); the curve trains all three. In a notebook
-# the command line is ignored: write `args = parse(["--length", "10"])` to change a flag.
+# `--length` (`--designs` adds the others there); the curve trains all three.
+#
+# `SETTINGS` holds every setting with its default and the values it accepts: `python
+# seq2seq_attention.py --help` lists them as flags (`length` is `--length 10`); in a
+# notebook, edit the defaults here. `finish` checks what spans several settings.
 
 # %%
-from common.cli import check_memory, int_at_least, make_parser, name_list, parse_args
-from common.cli import positive_float, print_settings
+from common.cli import check_memory, int_at_least, name_list, output_path, print_settings
+from common.cli import read_settings, setting
 
 TARGET = 0.99  # held-out whole-sequence accuracy of attention with real inference, at --length
 VALIDATION_TARGET = 0.995  # training stops here: a margin over TARGET for the test set
@@ -81,38 +84,39 @@ def length_list(text):
     return [] if text.strip() == "none" else [int_at_least(1, 1000)(n) for n in text.split(",")]
 
 
-def parse(argv=None):
-    parser = make_parser("seq2seq_attention.py", __doc__, epochs=RECIPE["epochs"],
-                         batch_size=RECIPE["batch_size"], helps={
-        "epochs": "the cap: most passes over the training sequences for each model (it stops "
-                  f"earlier at {100 * VALIDATION_TARGET:g}%% validation whole-sequence "
-                  "accuracy, or after --patience passes without improving)",
-        "save": "save the trained attention model (at --length) to PATH"})
-    parser.epilog = (f"Checked range: attention with real inference reached {TARGET:.0%} of "
-                     f"held-out whole sequences at every --length we tried in "
-                     f"{CHECKED['length'][0]}..{CHECKED['length'][1]} with the default --vocab "
-                     f"(the sweep in tests/test_seq2seq_attention.py); outside it the run warns, "
-                     f"runs, and says whether it reached the target.")
-    for flag, (kind, default, metavar, text) in {
-        "--length": (int_at_least(1, 1000), 30, None,
-                     "most integers in an input (each input holds 1..length of them)"),
-        "--vocab": (int_at_least(2, 100_000), None, None, "the integers are 0..vocab-1 (default: "
-                    f"{VOCAB_PER_INTEGER} x the length, at least 20, at each length)"),
-        "--designs": (name_list(DESIGNS), "attention", "NAMES", "designs to train "
-                      f"at --length, from {','.join(DESIGNS)} (attention always trains)"),
-        "--curve": (length_list, "none", "LENGTHS", "lengths at which to train all three designs "
-                    'over --seeds seeds, for the curve: comma-separated, or "none"'),
-        "--seeds": (int_at_least(1, 100), 3, None, "seeds per length on the curve: --seed, "
-                    "--seed + 1, ..."),
-        "--units": (int_at_least(1, 4096), RECIPE["units"], None, "units of each LSTM"),
-        "--sequences": (int_at_least(1), RECIPE["sequences"], None,
-                        "training sequences (at each length)"),
-        "--learning-rate": (positive_float, RECIPE["learning_rate"], None, "Adam's learning rate"),
-        "--patience": (int_at_least(1, 1000), RECIPE["patience"], None,
-                       "stop after this many passes without a better validation score")}.items():
-        parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
-    args = parse_args(parser, argv, quick_defaults={"epochs": 3, "sequences": 2000, "length": 6})
-    args.designs += [] if "attention" in args.designs else ["attention"]  # the lesson's model
+SETTINGS = {
+    "length": setting(30, "most integers in an input (each input holds 1..length of them)",
+                      at_least=1, at_most=1000),
+    "vocab": setting(None, f"the integers are 0..vocab-1 (default: {VOCAB_PER_INTEGER} x the "
+                     "length, at least 20, at each length)", kind=int, at_least=2, at_most=100_000),
+    "designs": setting(["attention"], f"designs to train at --length, from {','.join(DESIGNS)} "
+                       "(attention always trains)", kind=name_list(DESIGNS), metavar="NAMES"),
+    "curve": setting([], "lengths at which to train all three designs over --seeds seeds, for "
+                     'the curve: comma-separated, or "none"', kind=length_list, metavar="LENGTHS"),
+    "seeds": setting(3, "seeds per length on the curve: --seed, --seed + 1, ...", at_least=1,
+                     at_most=100),
+    "units": setting(RECIPE["units"], "units of each LSTM", at_least=1, at_most=4096),
+    "sequences": setting(RECIPE["sequences"], "training sequences (at each length)", at_least=1),
+    "learning_rate": setting(RECIPE["learning_rate"], "Adam's learning rate", above=0),
+    "patience": setting(RECIPE["patience"], "stop after this many passes without a better "
+                        "validation score", at_least=1, at_most=1000),
+    "epochs": setting(RECIPE["epochs"], "the cap: most passes over the training sequences for "
+                      f"each model (it stops earlier at {VALIDATION_TARGET:.1%} validation "
+                      "whole-sequence accuracy, or after --patience passes without improving)",
+                      at_least=1),
+    "batch_size": setting(RECIPE["batch_size"], "samples per weight update", at_least=1),
+    "save": setting(None, "save the trained attention model (at --length) to PATH",
+                    kind=output_path(".keras"), metavar="PATH"),
+}
+EPILOG = (f"Checked range: attention with real inference reached {TARGET:.0%} of held-out whole "
+          f"sequences at every --length we tried in {CHECKED['length'][0]}..{CHECKED['length'][1]} "
+          "with the default --vocab (the sweep in tests/test_seq2seq_attention.py); outside it the "
+          "run warns, runs, and says whether it reached the target.")
+
+
+def finish(args, parser):
+    """Attention always trains; each length (--length, --curve) is checked against its vocab."""
+    args.designs = args.designs + ([] if "attention" in args.designs else ["attention"])
     args.lengths = sorted({args.length, *args.curve})
     for length in args.lengths:  # distinct integers: an input cannot hold more than vocab
         if length > vocab_at(length, args.vocab):
@@ -121,7 +125,6 @@ def parse(argv=None):
                          f"distinct integers below --vocab")
     check_memory(parser, "--sequences/--length/--vocab", (args.sequences + VALIDATION + TEST)
                  * (2 * max(args.lengths) + 1) * (vocab_at(max(args.lengths), args.vocab) + 2))
-    return args
 
 
 def vocab_at(length, vocab=None):
@@ -129,7 +132,8 @@ def vocab_at(length, vocab=None):
     return vocab or max(20, VOCAB_PER_INTEGER * length)
 
 
-args = parse()  # the command line (nothing in a notebook)
+args = read_settings("seq2seq_attention.py", __doc__, SETTINGS, finish, epilog=EPILOG,
+                     quick={"epochs": 3, "sequences": 2000, "length": 6})
 print_settings(args, skip=("lengths",))
 
 # %% [markdown]

@@ -65,12 +65,15 @@ quarter of an hour on one core.
 # climbs unevenly, and a short one calls a pause a plateau (What we learned shows one).
 # The default run trains both designs at `--length` and at the `--compare`
 # lengths, with one seed; `--seeds 3` repeats every length with seeds `--seed`,
-# `--seed + 1`, ... In a notebook the command line is ignored: write
-# `args = parse(["--length", "15"])` to change a flag.
+# `--seed + 1`, ...
+#
+# `SETTINGS` holds every setting with its default and the values it accepts: `python
+# seq2seq_teacher_forcing.py --help` lists them as flags (`length` is `--length 15`); in a
+# notebook, edit the defaults here. `finish` checks what spans several settings.
 
 # %%
-from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings
+from common.cli import check_memory, int_at_least, output_path, print_settings, read_settings
+from common.cli import setting
 
 TARGET = 0.99  # held-out whole-sequence accuracy, real inference, teacher forcing at --length
 VALIDATION_TARGET = 0.995  # training stops here: a margin over TARGET for the test set
@@ -85,35 +88,35 @@ def length_list(text):
     return [] if text.strip() == "none" else [int_at_least(1, 1000)(n) for n in text.split(",")]
 
 
-def parse(argv=None):
-    parser = make_parser("seq2seq_teacher_forcing.py", __doc__, epochs=RECIPE["epochs"],
-                         batch_size=RECIPE["batch_size"], helps={
-        "epochs": "the cap: most passes over the training sequences for each model (it stops "
-                  f"earlier at {100 * VALIDATION_TARGET:g}%% validation whole-sequence "
-                  "accuracy, or after --patience passes without improving)",
-        "save": "save the trained teacher-forcing model (at --length, --seed) to PATH"})
-    parser.epilog = (f"Checked range: teacher forcing with real inference reached "
-                     f"{TARGET:.0%} held-out sequence accuracy at every --length we tried in "
-                     f"{CHECKED['length'][0]}..{CHECKED['length'][1]} with --vocab 20 "
-                     f"(tests/test_seq2seq_teacher_forcing.py's sweep); outside it the run "
-                     f"warns and still runs, and says whether it reached the target.")
-    for flag, (kind, default, metavar, text) in {
-        "--length": (int_at_least(1, 1000), 12, None,
-                     "most integers in an input (each input holds 1..length of them)"),
-        "--compare": (length_list, "3", "LENGTHS", "other --length values to train both "
-                      'designs at, for the table and the plot: comma-separated, or "none"'),
-        "--seeds": (int_at_least(1, 100), 1, None, "seeds per length: --seed, --seed + 1, ..."),
-        "--vocab": (int_at_least(2, 100_000), 20, None,
-                    "the integers are 0..vocab-1 (distinct within an input)"),
-        "--units": (int_at_least(1, 4096), RECIPE["units"], None, "units of each LSTM"),
-        "--sequences": (int_at_least(1), RECIPE["sequences"], None,
-                        "training sequences (at each length)"),
-        "--learning-rate": (positive_float, RECIPE["learning_rate"], None, "Adam's learning rate"),
-        "--patience": (int_at_least(1, 1000), RECIPE["patience"], None,
-                       "stop after this many passes without a better validation score")}.items():
-        parser.add_argument(flag, type=kind, default=default, metavar=metavar, help=text)
-    args = parse_args(parser, argv, quick_defaults={"epochs": 2, "sequences": 500,
-                                                    "compare": "none"})
+SETTINGS = {
+    "length": setting(12, "most integers in an input (each input holds 1..length of them)",
+                      at_least=1, at_most=1000),
+    "compare": setting([3], "other --length values to train both designs at, for the table and "
+                       'the plot: comma-separated, or "none"', kind=length_list, metavar="LENGTHS"),
+    "seeds": setting(1, "seeds per length: --seed, --seed + 1, ...", at_least=1, at_most=100),
+    "vocab": setting(20, "the integers are 0..vocab-1 (distinct within an input)", at_least=2,
+                     at_most=100_000),
+    "units": setting(RECIPE["units"], "units of each LSTM", at_least=1, at_most=4096),
+    "sequences": setting(RECIPE["sequences"], "training sequences (at each length)", at_least=1),
+    "learning_rate": setting(RECIPE["learning_rate"], "Adam's learning rate", above=0),
+    "patience": setting(RECIPE["patience"], "stop after this many passes without a better "
+                        "validation score", at_least=1, at_most=1000),
+    "epochs": setting(RECIPE["epochs"], "the cap: most passes over the training sequences for "
+                      f"each model (it stops earlier at {VALIDATION_TARGET:.1%} validation "
+                      "whole-sequence accuracy, or after --patience passes without improving)",
+                      at_least=1),
+    "batch_size": setting(RECIPE["batch_size"], "samples per weight update", at_least=1),
+    "save": setting(None, "save the trained teacher-forcing model (at --length, --seed) to PATH",
+                    kind=output_path(".keras"), metavar="PATH"),
+}
+EPILOG = (f"Checked range: teacher forcing with real inference reached {TARGET:.0%} held-out "
+          f"sequence accuracy at every --length we tried in {CHECKED['length'][0]}.."
+          f"{CHECKED['length'][1]} with --vocab 20 (tests/test_seq2seq_teacher_forcing.py's sweep); "
+          "outside it the run warns and still runs, and says whether it reached the target.")
+
+
+def finish(args, parser):
+    """The lengths to train at (--length, --compare), each checked against --vocab and memory."""
     args.lengths = sorted({args.length, *args.compare})
     for length in args.lengths:  # distinct integers: an input cannot hold more than vocab
         if length > args.vocab:
@@ -122,10 +125,10 @@ def parse(argv=None):
                          f"distinct integers below --vocab")
     check_memory(parser, "--sequences/--length/--vocab", (args.sequences + VALIDATION + TEST)
                  * (2 * max(args.lengths) + 1) * (args.vocab + 2))
-    return args
 
 
-args = parse()  # the command line (nothing in a notebook)
+args = read_settings("seq2seq_teacher_forcing.py", __doc__, SETTINGS, finish, epilog=EPILOG,
+                     quick={"epochs": 2, "sequences": 500, "compare": []})
 print_settings(args, skip=("lengths",))
 
 # %% [markdown]

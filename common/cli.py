@@ -153,6 +153,8 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescrip
     def _get_help_string(self, action):
         if action.default in (None, False) or "(default: " in (action.help or ""):
             return action.help  # nothing to show, or the help states it already
+        if isinstance(action.default, (list, tuple)):  # a list flag's default, as it is typed
+            return f"{action.help} (default: {','.join(map(str, action.default)) or 'none'})"
         return super()._get_help_string(action)
 
 
