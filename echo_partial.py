@@ -43,15 +43,16 @@ makes about 15 times as many weight updates, with a larger LSTM.
 # `tests/test_echo_partial.py`'s sweep checks that this much reaches the target over the
 # checked range.
 # Then it trains until a *validation* split (new sequences, not the test set) reaches
-# the target, so a harder shape simply takes more passes, up to `--epochs`: 20, or fewer
+# the target, so a harder shape simply takes more passes, up to `epochs`: 20, or fewer
 # where a pass costs so much that 20 would exceed the work budget `WORK_BUDGET` (the
 # shapes beyond the checked range), so a run that cannot make it says so in time.
-# In a notebook the command line is ignored: write
-# `args = parse(["--n-in", "8", "--n-out", "4"])` to change a flag.
+#
+# `SETTINGS` holds every setting with its default and the values it accepts: `python
+# echo_partial.py --help` lists them as flags (`n_in` is `--n-in 8`); in a notebook, edit
+# the defaults here. A setting left at None takes its recipe's value (`finish`).
 
 # %%
-from common.cli import check_memory, int_at_least, make_parser, parse_args, positive_float
-from common.cli import print_settings
+from common.cli import check_memory, print_settings, read_settings, setting
 
 TARGET = 0.995  # held-out (test) sequence accuracy a run must reach
 # Training stops a little above it: 2100 windows measure an accuracy near 99.5% only to
@@ -67,7 +68,7 @@ WORK_BUDGET = 2e11  # multiply-adds of training: the most a shape may ask for
 
 def fast_recipe(n_in, n_out, vocab, length, units=None, sequences=None):
     """The fast recipe for one shape: capacity and budget grow with what must be remembered.
-    `units` and `sequences` given on the command line take the place of the recipe's."""
+    `units` and `sequences` given as settings take the place of the recipe's."""
     units = units or max(32, 24 * n_out)  # room in the encoder's vector for n_out integers
     # Enough windows to learn, not memorise; and at least 500 sequences, so that a pass
     # holds enough weight updates (8 -> 1 with vocab 10 got stuck near 90% on 230).
@@ -80,51 +81,45 @@ def fast_recipe(n_in, n_out, vocab, length, units=None, sequences=None):
 
 
 DEFAULT = fast_recipe(5, 2, 100, 25)  # for --help
+SETTINGS = {
+    "recipe": setting("fast", "fast: this collection's recipe; tutorial: the original stateful one",
+                      choices=("fast", "tutorial")),
+    "n_in": setting(5, "input steps per window", at_least=1),
+    "n_out": setting(2, "output steps: the first n-out integers of the window", at_least=1),
+    "length": setting(25, "integers per sequence", at_least=1, at_most=100_000),
+    "vocab": setting(100, "integers are 0..vocab-1", at_least=2, at_most=100_000),
+    "sequences": setting(None, f"training sequences (fast: grows with the shape, "
+                               f"{DEFAULT['sequences']} at 5 -> 2; tutorial: {TUTORIAL['sequences']})",
+                         kind=int, at_least=1),
+    "units": setting(None, f"units of each LSTM (fast: grows with --n-out, {DEFAULT['units']} at "
+                           f"5 -> 2; tutorial: {TUTORIAL['units']})", kind=int, at_least=1,
+                     at_most=4096),
+    "learning_rate": setting(None, f"Adam's (fast: {DEFAULT['learning_rate']} at 5 -> 2, "
+                                   f"tutorial: {TUTORIAL['learning_rate']})", kind=float, above=0),
+    "time_distributed": setting(False, "wrap the Dense in TimeDistributed (the same model)"),
+    "epochs": setting(None, f"most passes over the training windows; the fast recipe stops "
+                            f"earlier when the validation split reaches {VALIDATION_TARGET:.1%} "
+                            f"(fast: {DEFAULT['epochs']}, fewer for shapes whose passes cost more; "
+                            f"tutorial: {TUTORIAL['epochs']})", at_least=1),
+    "batch_size": setting(None, f"windows per weight update (fast: {DEFAULT['batch_size']}, "
+                                f"tutorial: {TUTORIAL['batch_size']})", at_least=1),
+}
+EPILOG = (f"The fast recipe reached {TARGET:.1%} held-out sequence accuracy at every point "
+          f"we tried of --n-in {CHECKED['n_in'][0]}..{CHECKED['n_in'][1]} with --n-out up to half "
+          f"of --n-in (rounded up) and --vocab {CHECKED['vocab'][0]}..{CHECKED['vocab'][1]} "
+          f"(tests/test_echo_partial.py's sweep); outside that it warns and still runs, and every "
+          f"run says whether it reached the target.")
 
 
-def parse(argv=None):
-    parser = make_parser("echo_partial.py", __doc__, helps={
-        "epochs": f"most passes over the training windows; the fast recipe stops earlier when "
-                  f"the validation split reaches {100 * VALIDATION_TARGET:g}%% (fast: "
-                  f"{DEFAULT['epochs']}, fewer for shapes whose passes cost more; tutorial: "
-                  f"{TUTORIAL['epochs']})",
-        "batch_size": f"windows per weight update (fast: {DEFAULT['batch_size']}, "
-                      f"tutorial: {TUTORIAL['batch_size']})"})
-    parser.epilog = (f"The fast recipe reached {TARGET:.1%} held-out sequence accuracy at every "
-                     f"point we tried of --n-in {CHECKED['n_in'][0]}..{CHECKED['n_in'][1]} with "
-                     f"--n-out up to half of --n-in (rounded up) and --vocab "
-                     f"{CHECKED['vocab'][0]}..{CHECKED['vocab'][1]} (tests/test_echo_partial.py's "
-                     f"sweep); outside that it warns and still runs, and every run says whether it "
-                     f"reached the target.")
-    parser.add_argument("--recipe", choices=("fast", "tutorial"), default="fast",
-                        help="fast: this collection's recipe; tutorial: the original stateful one")
-    parser.add_argument("--n-in", type=int_at_least(1), default=5, help="input steps per window")
-    parser.add_argument("--n-out", type=int_at_least(1), default=2,
-                        help="output steps: the first n-out integers of the window")
-    parser.add_argument("--length", type=int_at_least(1, 100_000), default=25,
-                        help="integers per sequence")
-    parser.add_argument("--vocab", type=int_at_least(2, 100_000), default=100,
-                        help="integers are 0..vocab-1")
-    parser.add_argument("--sequences", type=int_at_least(1),
-                        help=f"training sequences (fast: grows with the shape, "
-                             f"{DEFAULT['sequences']} at 5 -> 2; tutorial: "
-                             f"{TUTORIAL['sequences']})")
-    parser.add_argument("--units", type=int_at_least(1, 4096),
-                        help=f"units of each LSTM (fast: grows with --n-out, {DEFAULT['units']} at "
-                             f"5 -> 2; tutorial: {TUTORIAL['units']})")
-    parser.add_argument("--learning-rate", type=positive_float,
-                        help=f"Adam's (fast: {DEFAULT['learning_rate']} at 5 -> 2, "
-                             f"tutorial: {TUTORIAL['learning_rate']})")
-    parser.add_argument("--time-distributed", action="store_true",
-                        help="wrap the Dense in TimeDistributed (the same model)")
-    args = parse_args(parser, argv, quick_defaults={"epochs": 1, "sequences": 100})
+def finish(args, parser):
+    """Check what spans several settings; fill the ones left at None from the recipe."""
     if args.n_out > args.n_in:
         parser.error(f"argument --n-out: ({args.n_out}) must not exceed --n-in ({args.n_in})")
     if args.n_in > args.length:
         parser.error(f"argument --n-in: ({args.n_in}) must not exceed --length ({args.length})")
     recipe = TUTORIAL if args.recipe == "tutorial" else fast_recipe(
         args.n_in, args.n_out, args.vocab, args.length, args.units, args.sequences)
-    for name, value in recipe.items():  # the recipe fills the flags left unset
+    for name, value in recipe.items():  # the recipe fills the settings left at None
         if getattr(args, name, None) is None:
             setattr(args, name, value)
     args.windows_per_sequence = args.length - args.n_in + 1
@@ -134,10 +129,10 @@ def parse(argv=None):
     held_out = -(-HELD_OUT_WINDOWS // args.windows_per_sequence)
     windows = (args.sequences + 2 * held_out) * args.windows_per_sequence
     check_memory(parser, "--sequences/--length/--n-in/--vocab", windows * args.n_in * args.vocab)
-    return args
 
 
-args = parse()  # the command line (nothing in a notebook)
+args = read_settings("echo_partial.py", __doc__, SETTINGS, finish, epilog=EPILOG,
+                     quick={"epochs": 1, "sequences": 100})  # in a notebook: the defaults above
 print_settings(args, skip=("windows_per_sequence",))
 
 # %% [markdown]

@@ -62,9 +62,13 @@ The default run trains eight small models, one `fit` call each, in under 90 s on
 # `--batch-size` values run, and the bar tells you whether they still learned the task.
 #
 # `WHOLE_SEQUENCE` is the recipe of the last section: 26 steps fed in chunks of 13.
+#
+# `SETTINGS` holds every setting with its default and the values it accepts: `python
+# stateful_alphabet.py --help` lists them as flags (`experiments` is `--experiments
+# stateful`); in a notebook, edit the defaults here.
 
 # %%
-from common.cli import check_memory, make_parser, name_list, one_letter, parse_args, print_settings
+from common.cli import check_memory, name_list, one_letter, print_settings, read_settings, setting
 
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 MAX_LEN = 5  # variable-length: runs of 1..5 letters
@@ -88,32 +92,32 @@ DEFAULT_EXPERIMENTS = [name for name in EXPERIMENTS if name != "variable-length-
 WHOLE_SEQUENCE = dict(chunk=13, units=50, epochs=200, learning_rate=0.03)
 
 
-def parse(argv=None):
-    budgets = ", ".join(f"{name}: {spec['epochs']}" for name, spec in EXPERIMENTS.items())
-    parser = make_parser(
-        "stateful_alphabet.py", __doc__,
-        helps={"epochs": "passes over the data, for EVERY experiment and the whole-sequence "
-                         f"demo: it overrides each one's own budget (default: {budgets}; "
-                         f"whole-sequence: {WHOLE_SEQUENCE['epochs']})",
-               "batch_size": "batch size of naive and window-* (default: "
-                             f"{EXPERIMENTS['naive']['batch_size']}) and variable-length "
-                             f"(default: {EXPERIMENTS['variable-length']['batch_size']}); "
-                             "stateful always uses 1, batch-state all 25 pairs",
-               "examples": "print the first N test draws of variable-length",
-               "save": "save the stateful model to PATH (the last one trained if it did not run)"})
-    parser.add_argument("--experiments", type=name_list(EXPERIMENTS), metavar="LIST",
-                        help=f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all except "
-                             "the masked one)")
-    parser.add_argument("--start", default="K", type=one_letter(ALPHABET[:-1]), metavar="LETTER",
-                        help="letter of the probe and of the cold start, A..Y")
-    args = parse_args(parser, argv, quick_defaults={"epochs": 3})
+BUDGETS = ", ".join(f"{name}: {spec['epochs']}" for name, spec in EXPERIMENTS.items())
+SETTINGS = {
+    "epochs": setting(None, "passes over the data, for EVERY experiment and the whole-sequence "
+                            f"demo: it overrides each one's own budget (default: {BUDGETS}; "
+                            f"whole-sequence: {WHOLE_SEQUENCE['epochs']})", at_least=1),
+    "batch_size": setting(None, "batch size of naive and window-* (default: "
+                                f"{EXPERIMENTS['naive']['batch_size']}) and variable-length (default: "
+                                f"{EXPERIMENTS['variable-length']['batch_size']}); stateful always "
+                                "uses 1, batch-state all 25 pairs", at_least=1),
+    "examples": setting(5, "print the first N test draws of variable-length", at_least=0),
+    "save": setting(None, "save the stateful model to PATH (the last one trained if it did not run)"),
+    "experiments": setting(None, f"comma-separated, any of: {', '.join(EXPERIMENTS)} (default: all "
+                                 "except the masked one)", kind=name_list(EXPERIMENTS), metavar="LIST"),
+    "start": setting("K", "letter of the probe and of the cold start, A..Y",
+                     kind=one_letter(ALPHABET[:-1]), metavar="LETTER"),
+}
+
+
+def finish(args, parser):
+    """Fill in the default experiments; refuse a budget that cannot fit in memory."""
     args.experiments = args.experiments or DEFAULT_EXPERIMENTS
     if args.epochs:  # every pass is laid out in memory (see Train): refuse what cannot fit
         check_memory(parser, "--epochs", args.epochs * PATTERNS * MAX_LEN)
-    return args
 
 
-args = parse()  # the command line; in a notebook: args = parse(["--experiments", "stateful"])
+args = read_settings("stateful_alphabet.py", __doc__, SETTINGS, finish, quick={"epochs": 3})
 print_settings(args)
 
 # %% [markdown]

@@ -22,11 +22,6 @@ from pathlib import Path
 QUICK_ENV = "LSTM_TUTORIALS_QUICK"
 
 
-def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
-    return int_at_least(1)(text)
-
-
 def int_at_least(minimum: int, maximum: int | None = None):
     """argparse type: an integer >= ``minimum`` (and <= ``maximum``, if given)."""
 
@@ -57,22 +52,6 @@ def _finite(text: str) -> float:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
     if not math.isfinite(value):
         raise argparse.ArgumentTypeError(f"must be a finite number, got {text}")
-    return value
-
-
-def positive_float(text: str) -> float:
-    """argparse type: a finite number > 0."""
-    value = _finite(text)
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
-    return value
-
-
-def non_negative_float(text: str) -> float:
-    """argparse type: a finite number >= 0."""
-    value = _finite(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be at least 0, got {text}")
     return value
 
 
@@ -163,44 +142,6 @@ def _description(doc: str | None) -> str:
     lines = (doc or "").strip().splitlines()
     return "\n".join(line.split(":", 1)[1].strip() if line.startswith(("Title:", "Description:"))
                      else line for line in lines)
-
-
-def make_parser(prog: str, doc: str, *, epochs: int | None = None, batch_size: int | None = None,
-                seed: int = 7, examples: int = 5, helps: dict | None = None,
-                training: bool = True) -> argparse.ArgumentParser:
-    """A parser with the flags every script shares; the script adds its own.
-
-    ``prog`` is the script's file name (errors start with it; ``__file__`` does not exist
-    in a notebook). ``doc`` is the script's module docstring: it becomes the description
-    (in a notebook made by tools/make_notebooks.py it is a markdown cell, and ``None``). A default of
-    ``None`` means the script chooses one (for example per recipe); say so in the help.
-    ``helps`` rewords shared flags whose meaning differs in a script, by destination,
-    e.g. ``{"epochs": "...", "batch_size": "...", "plot": "draw ... at PATH"}``.
-    ``training=False`` leaves out ``--epochs`` and ``--batch-size`` (a script that trains nothing).
-    """
-    parser = argparse.ArgumentParser(prog=prog, description=_description(doc),
-                                     formatter_class=_HelpFormatter)
-    shared = parser.add_argument_group("common flags")
-    if training:
-        shared.add_argument("--epochs", type=positive_int, default=epochs,
-                            help="passes over the training data")
-        shared.add_argument("--batch-size", type=positive_int, default=batch_size,
-                            help="samples per weight update")
-    shared.add_argument("--seed", type=int_at_least(0, MAX_SEED), default=seed,
-                        help="random seed for data, weights and shuffling")
-    shared.add_argument("--quiet", action="store_true",
-                        help="no progress bars (the summary still prints)")
-    shared.add_argument("--examples", type=int_at_least(0), default=examples, metavar="N",
-                        help="print N held-out predictions next to their targets")
-    shared.add_argument("--metrics", type=output_path(".json"), metavar="PATH",
-                        help="write the results as JSON to PATH")
-    shared.add_argument("--plot", type=output_path(".png"), metavar="PATH",
-                        help="draw the results as a PNG image at PATH")
-    shared.add_argument("--save", type=output_path(".keras"), metavar="PATH",
-                        help="save the trained model to PATH (keras.saving.load_model reads it)")
-    for action in shared._group_actions:
-        action.help = (helps or {}).get(action.dest, action.help)
-    return parser
 
 
 # ---- settings as data ---------------------------------------------------------------------
@@ -339,19 +280,6 @@ def running_in_notebook() -> bool:
 def quick_run() -> bool:
     """True when the environment asks for a quick run (see QUICK_ENV)."""
     return os.environ.get(QUICK_ENV, "") not in ("", "0")
-
-
-def parse_args(parser: argparse.ArgumentParser, argv=None, quick_defaults: dict | None = None):
-    """Parse ``argv`` (default: the command line; nothing in a notebook).
-
-    In a quick run the defaults are replaced by ``quick_defaults``; flags given explicitly
-    still win.
-    """
-    if argv is None:
-        argv = [] if running_in_notebook() else sys.argv[1:]
-    if quick_defaults and quick_run():
-        parser.set_defaults(**quick_defaults)
-    return parser.parse_args(argv)
 
 
 def atomic_write(path: Path, write) -> None:

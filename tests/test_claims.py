@@ -180,6 +180,7 @@ README_UNMEASURED = {
     "99%": "reverse_bidirectional's and seq2seq_teacher_forcing's target",
     "0.1": "forecast_feedback's noise level that sets the floor (arithmetic: noise adds in quadrature)",
     "3.10": "a Python version", "3.13": "a Python version",
+    "95%": "forecast_real_series' intervals' nominal coverage (SHARED[\"level\"])",
 }
 
 

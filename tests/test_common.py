@@ -50,16 +50,16 @@ def test_windows_never_cross_sequences():
 
 
 @pytest.mark.parametrize("parse,text,message", [
-    (cli.positive_int, "0", "at least 1"),
-    (cli.positive_int, "-3", "at least 1"),
-    (cli.positive_int, "two", "expected an integer"),
+    (cli.int_at_least(1), "0", "at least 1"),
+    (cli.int_at_least(1), "-3", "at least 1"),
+    (cli.int_at_least(1), "two", "expected an integer"),
     (cli.int_at_least(2), "1", "at least 2"),
-    (cli.positive_float, "0", "greater than 0"),
-    (cli.positive_float, "x", "expected a number"),
-    (cli.positive_float, "inf", "finite"),
-    (cli.positive_float, "nan", "finite"),
-    (cli.non_negative_float, "-1", "at least 0"),
-    (cli.non_negative_float, "-inf", "finite"),
+    (cli.number_in(above=0), "0", "greater than 0"),
+    (cli.number_in(above=0), "x", "expected a number"),
+    (cli.number_in(above=0), "inf", "finite"),
+    (cli.number_in(above=0), "nan", "finite"),
+    (cli.number_in(at_least=0), "-1", "at least 0"),
+    (cli.number_in(at_least=0), "-inf", "finite"),
     (cli.int_at_least(0, cli.MAX_SEED), "4294967296", "at most 4294967295"),
     (cli.name_list(("a", "b")), "a,c", "unknown name 'c'"),
     (cli.name_list(("a", "b")), "a,a", "named twice"),
@@ -289,8 +289,8 @@ def test_one_hot_any_shape():
 
 
 def test_argument_types_accept(tmp_path):
-    assert cli.positive_int("3") == 3 and cli.positive_float("0.5") == 0.5
-    assert cli.non_negative_float("0") == 0.0
+    assert cli.int_at_least(1)("3") == 3 and cli.number_in(above=0)("0.5") == 0.5
+    assert cli.number_in(at_least=0)("0") == 0.0 and cli.number_in(at_most=2)("2") == 2.0
     assert cli.name_list(("a", "b", "c"))(" c, a ") == ["c", "a"]
     assert cli.one_letter("ABC")("b") == "B"
     assert cli.int_at_least(0, cli.MAX_SEED)("4294967295") == 2**32 - 1

@@ -115,7 +115,7 @@ def test_lesson_cells_use_nothing_from_common(script):
 def names_used_from_common(tree) -> set:
     """What a script takes from common/: each name imported from it, and for a module
     imported whole (``import common``, ``from common import cli``) each attribute used
-    (``cli.make_parser``)."""
+    (``cli.read_settings``)."""
     modules = {path.stem for path in (ROOT / "common").glob("*.py")} | {"common"}
     bound = common_names(tree)
     whole = {name for name in bound if name in modules}

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 import keras
+from common import cli
 from common.data import TEST, TRAIN, make_rng
 from conftest import default_metrics, run_namespace
 
@@ -173,12 +174,15 @@ def test_reset_callback_zeroes_the_state_where_an_alphabet_ends(sa):
 
 
 def test_parse_experiments_start_and_help_defaults_from_the_table(sa, capsys):
-    args = sa["parse"](["--experiments", " stateful , naive", "--start", "c"])
+    def parse(argv):
+        return cli.read_settings(SCRIPT, None, sa["SETTINGS"], sa["finish"], argv=argv)
+
+    args = parse(["--experiments", " stateful , naive", "--start", "c"])
     assert args.experiments == ["stateful", "naive"] and args.start == "C" and args.epochs is None
-    defaults = sa["parse"]([]).experiments
+    defaults = parse([]).experiments
     assert defaults == [name for name in sa["EXPERIMENTS"] if name != "variable-length-masked"]
     with pytest.raises(SystemExit):
-        sa["parse"](["--help"])
+        parse(["--help"])
     shown = " ".join(capsys.readouterr().out.split())
     for name, spec in sa["EXPERIMENTS"].items():
         assert f"{name}: {spec['epochs']}" in shown
