@@ -47,7 +47,7 @@ HELPERS_TITLE = ("#@title Helpers: the plumbing this notebook needs from the col
                  "common/ package (generated; not the lesson)")
 HELPERS_NOTE = ("*Helpers.* The cell below this note (collapsed in Jupyter and Colab, left out of "
                 "the site's page) holds the parts of this collection's `common/` package that this "
-                "tutorial uses (command line, data generation, outputs, backend work-arounds), "
+                "tutorial uses (its settings' defaults, data generation, outputs, backend work-arounds), "
                 "copied by `tools/make_notebooks.py` so that the notebook runs on its own. It is "
                 "not the lesson: read on below it.")
 
