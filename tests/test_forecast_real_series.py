@@ -324,6 +324,7 @@ def test_sunspots_lessons(default_runs):
     for name in ("persistence", "ets"):
         assert coverage(m, name, "own_coverage_per_step").min() < 0.85, name
     assert m["ets"] == "ETS(A,N,N)" and m["ets_smoothing_level"] > 0.99
+    assert m["methods"]["ets"]["change_correlation"] == 0  # like persistence: no change predicted
 
 
 def test_co2_missing_weeks_and_trend(default_runs):
