@@ -52,7 +52,7 @@ lesson adds less than that.
 # (`finish`).
 
 # %%
-from common.cli import check_memory, name_list, output_path, print_settings, read_settings, setting
+from common.cli import check_memory, name_list, print_settings, read_settings, setting
 
 KINDS = ("dense", "lstm", "bilstm", "encdec")
 RECIPE = {"samples_per_cell": 164, "encdec_data": 4, "min_samples": 2048, "epochs_per_step": 4,
@@ -98,7 +98,7 @@ SETTINGS = {
                     kind=int, at_least=1),
     "batch_size": setting(RECIPE["batch_size"], "samples per weight update", at_least=1),
     "save": setting(None, "save the bilstm model to PATH (the last one trained if --models has no "
-                          "bilstm)", kind=output_path(".keras"), metavar="PATH"),
+                          "bilstm)"),
 }
 
 

@@ -66,7 +66,7 @@ lengths over several seeds, for most of an hour.
 # notebook, edit the defaults here. `finish` checks what spans several settings.
 
 # %%
-from common.cli import check_memory, int_at_least, name_list, output_path, print_settings
+from common.cli import check_memory, int_at_least, name_list, print_settings
 from common.cli import read_settings, setting
 
 TARGET = 0.99  # held-out whole-sequence accuracy of attention with real inference, at --length
@@ -105,8 +105,7 @@ SETTINGS = {
                       "whole-sequence accuracy, or after --patience passes without improving)",
                       at_least=1),
     "batch_size": setting(RECIPE["batch_size"], "samples per weight update", at_least=1),
-    "save": setting(None, "save the trained attention model (at --length) to PATH",
-                    kind=output_path(".keras"), metavar="PATH"),
+    "save": setting(None, "save the trained attention model (at --length) to PATH"),
 }
 EPILOG = (f"Checked range: attention with real inference reached {TARGET:.0%} of held-out whole "
           f"sequences at every --length we tried in {CHECKED['length'][0]}..{CHECKED['length'][1]} "

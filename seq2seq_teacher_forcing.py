@@ -72,7 +72,7 @@ quarter of an hour on one core.
 # notebook, edit the defaults here. `finish` checks what spans several settings.
 
 # %%
-from common.cli import check_memory, int_at_least, output_path, print_settings, read_settings
+from common.cli import check_memory, int_at_least, print_settings, read_settings
 from common.cli import setting
 
 TARGET = 0.99  # held-out whole-sequence accuracy, real inference, teacher forcing at --length
@@ -106,8 +106,7 @@ SETTINGS = {
                       "whole-sequence accuracy, or after --patience passes without improving)",
                       at_least=1),
     "batch_size": setting(RECIPE["batch_size"], "samples per weight update", at_least=1),
-    "save": setting(None, "save the trained teacher-forcing model (at --length, --seed) to PATH",
-                    kind=output_path(".keras"), metavar="PATH"),
+    "save": setting(None, "save the trained teacher-forcing model (at --length, --seed) to PATH"),
 }
 EPILOG = (f"Checked range: teacher forcing with real inference reached {TARGET:.0%} held-out "
           f"sequence accuracy at every --length we tried in {CHECKED['length'][0]}.."

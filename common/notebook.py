@@ -36,10 +36,10 @@ def read_settings(script, doc, settings, finish=None, *, quick=None, epilog=None
         value = values.get(name)
         if spec is None or value is None or isinstance(value, bool):
             continue
-        low = spec["at_least"] if spec["at_least"] is not None else spec["above"]
-        if (low is not None and value < low) or (spec["above"] is not None and value == spec["above"]) \
-                or (spec["at_most"] is not None and value > spec["at_most"]) \
-                or (spec["choices"] is not None and value not in spec["choices"]):
+        if ((spec["at_least"] is not None and value < spec["at_least"])
+                or (spec["above"] is not None and value <= spec["above"])
+                or (spec["at_most"] is not None and value > spec["at_most"])
+                or (spec["choices"] is not None and value not in spec["choices"])):
             raise ValueError(f"{name} = {value!r} is outside what it accepts: {spec['help']}")
     args = types.SimpleNamespace(**values)
     if finish is not None:
