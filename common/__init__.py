@@ -194,8 +194,9 @@ def _quiet_retracing_warning() -> None:
 
 
 def _keras_loaded() -> None:
-    """What Keras needs once it has loaded: the work-arounds of common/backend_fixes.py (in
-    a notebook made by tools/make_notebooks.py they are in the same cell, and run there)."""
+    """What Keras needs once it has loaded: the work-arounds of common/backend_fixes.py (a
+    notebook made by tools/make_notebooks.py loads Keras in its Helpers cell instead, the way
+    common/notebook.py does, with the work-arounds its script needs)."""
     if __name__ == "common":
         importlib.import_module("common.backend_fixes")
     _quiet_retracing_warning()

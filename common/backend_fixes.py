@@ -104,19 +104,15 @@ def _track_states(model, track: bool) -> None:
     for layer in _stateful_rnns(model):
         tracked = {id(v) for v in layer.non_trainable_variables}
         layer._tracker.unlock()
-        try:
-            for variable in layer.states or []:
-                if track and id(variable) not in tracked:
-                    layer._track_variable(variable)
-                elif not track and id(variable) in tracked:
-                    layer._untrack_variable(variable)
-        finally:
-            layer._tracker.lock()
+        for variable in layer.states or []:
+            if track != (id(variable) in tracked):
+                (layer._track_variable if track else layer._untrack_variable)(variable)
+        layer._tracker.lock()
 
 
-# The models whose fit/evaluate/predict is running now, with how deep (fit runs evaluate
-# for its validation data inside itself).
-_RUNNING: dict = {}
+# The models whose fit/evaluate/predict is running now (fit runs evaluate for its
+# validation data inside itself: the outer call tracks the state).
+_RUNNING: set = set()
 
 
 def _carrying_state(method):
@@ -126,20 +122,17 @@ def _carrying_state(method):
 
     @functools.wraps(method)
     def wrapper(self, *args, **kwargs):
-        key = id(self)
-        if key not in _RUNNING:
-            _RUNNING[key] = [self, 0]
-            _track_states(self, True)
-        _RUNNING[key][1] += 1
+        if self in _RUNNING:
+            return method(self, *args, **kwargs)
+        _RUNNING.add(self)
+        _track_states(self, True)
         try:
             return method(self, *args, **kwargs)
         finally:
-            _RUNNING[key][1] -= 1
-            if _RUNNING[key][1] == 0:
-                del _RUNNING[key]
-                # Untracked again, the state stays out of get_weights() and saved files,
-                # as on the other backends.
-                _track_states(self, False)
+            _RUNNING.discard(self)
+            # Untracked again, the state stays out of get_weights() and saved files, as on
+            # the other backends.
+            _track_states(self, False)
 
     wrapper.carries_state = True
     return wrapper
@@ -153,7 +146,7 @@ def _syncing_reset_state(reset_state):
 
     @functools.wraps(reset_state)
     def wrapper(self, *args, **kwargs):
-        for model, _depth in list(_RUNNING.values()):
+        for model in list(_RUNNING):
             model.jax_state_sync()
         return reset_state(self, *args, **kwargs)
 

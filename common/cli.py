@@ -325,29 +325,40 @@ def percent(value: float) -> str:
 
 
 def show_table(table, title: str | None = None) -> None:
-    """Show a results table: an HTML table in a notebook (Jupyter, Colab and the site
-    render it, and no row wraps), aligned text in a terminal. ``table`` is a pandas
-    DataFrame, with its numbers formatted the way the reader should see them and an index
-    that names the rows (``set_index("design")``), or a dict of ``label: value`` rows (a
-    summary: a two-column table in a notebook, an aligned block in a terminal)."""
-    if isinstance(table, dict):
-        if not running_in_notebook():
-            print_summary(title or "", table)
-            return
+    """Show a table: HTML in a notebook (Jupyter, Colab and the site render it, and no row
+    wraps), aligned text in a terminal. ``table`` is a pandas DataFrame, with its numbers
+    formatted the way the reader should see them and an index that names the rows
+    (``set_index("design")``); or a dict of rows, ``{label: {column: value}}``; or a dict of
+    ``label: value`` (a summary: a two-column table in a notebook, an aligned block in a
+    terminal)."""
+    rows = isinstance(table, dict) and all(isinstance(row, dict) for row in table.values())
+    if running_in_notebook():
+        display_table(table, title)
+    elif isinstance(table, dict) and not rows:
+        print_summary(title or "", table)
+    else:
         import pandas as pd
 
-        table = pd.DataFrame({"value": list(table.values())}, index=pd.Index(table, name=""))
-    if running_in_notebook():
-        from IPython.display import Markdown, display
-
+        text = (pd.DataFrame.from_dict(table, orient="index") if rows else table).to_string()
         if title:
-            display(Markdown(f"**{title}**"))
-        display(table)
-        return
-    text = table.to_string()
-    if title:
-        print(f"\n{title}\n{'-' * min(len(title), max(map(len, text.splitlines())))}")
-    print(text)
+            print(f"\n{title}\n{'-' * min(len(title), max(map(len, text.splitlines())))}")
+        print(text)
+
+
+def display_table(table, title: str | None = None) -> None:
+    """Display ``table`` (see :func:`show_table`) as HTML in the running notebook."""
+    import html
+
+    import pandas as pd
+    from IPython.display import Markdown, display
+
+    if isinstance(table, dict) and all(isinstance(row, dict) for row in table.values()):
+        table = pd.DataFrame.from_dict(table, orient="index")
+    elif isinstance(table, dict):
+        table = pd.DataFrame({"value": list(table.values())}, index=pd.Index(table, name=""))
+    if title:  # escaped: Markdown would take a `<end>` in it for an HTML tag and drop it
+        display(Markdown(f"**{html.escape(title, quote=False)}**"))
+    display(table)
 
 
 def show_steps(rows: dict, title: str, first: int = 8, fmt: str = "{:.4g}") -> None:
@@ -406,8 +417,12 @@ def warn_outside_range(ranges: dict, args) -> bool:
 def show_figure(figure) -> None:
     """Show a matplotlib figure inline in a notebook (as a PNG); in a terminal, do nothing
     (``--plot PATH`` writes it to a file)."""
-    if not running_in_notebook():
-        return
+    if running_in_notebook():
+        display_figure(figure)
+
+
+def display_figure(figure) -> None:
+    """Display a matplotlib figure in the running notebook, as a PNG."""
     import io
 
     from IPython.display import Image, display

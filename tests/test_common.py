@@ -153,6 +153,29 @@ def test_plots_return_figures_that_write_png(tmp_path):
     cli.show_figure(figures["c"])  # outside a notebook: shows nothing, raises nothing
 
 
+def test_show_table_takes_a_frame_rows_or_a_summary(capsys, monkeypatch):
+    """In a terminal: a dict of rows is a table with a column per key, a summary an aligned
+    block; in a notebook both are DataFrames (HTML), rows as rows."""
+    import pandas as pd
+
+    cli.show_table({"naive": {"x": (25, 1, 1), "weights": "5,210"}, "stateful": {"x": (1, 1, 1), "weights": "11,726"}},
+                   "models")
+    out = capsys.readouterr().out.splitlines()
+    assert out[1:3] == ["models", "------"] and out[3].split() == ["x", "weights"]
+    assert out[5].split() == ["stateful", "(1,", "1,", "1)", "11,726"]
+    cli.show_table({"input": "(4, 5, 2)", "output": "(4, 8)"}, "shapes")
+    assert capsys.readouterr().out.splitlines()[3:] == ["input   (4, 5, 2)", "output  (4, 8)"]
+    shown = []
+    monkeypatch.setattr(cli, "running_in_notebook", lambda: True)
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    cli.show_table({"a": {"x": 1}, "b": {"x": 2}})
+    cli.show_table({"a": 1})
+    assert list(shown[0].index) == ["a", "b"] and list(shown[0].columns) == ["x"]
+    assert isinstance(shown[1], pd.DataFrame) and list(shown[1]["value"]) == [1]
+    cli.show_table({"a": 1}, "right up to <end>")  # the title: Markdown, and <end> not a tag
+    assert shown[2].data == "**right up to &lt;end&gt;**"
+
+
 def test_print_settings_is_one_line(capsys):
     args = argparse.Namespace(window=5, learning_rate=0.03, models=["a", "b"], quiet=True,
                               metrics=None, plot=None, save=None, examples=3)

@@ -34,6 +34,9 @@ def helpers_cell(notebook):
     return cells[0]
 
 
+# The most lines a Helpers cell may have, where it is not 250.
+HELPERS_LINES = {"forecast_real_series.py": 320}
+
 # A kernel runs two notebooks in the README's command (one that trains, the tour); the slow
 # step runs every one. The committed notebooks, executed in full, are checked below.
 RUN_QUICKLY = {"echo_full.py", "lstm_shapes.py"}
@@ -94,8 +97,14 @@ def test_helpers_cell_is_lean_and_collapsed(script):
               and name not in {n.id for c in notebook.cells if c.cell_type == "code" and c is not cell
                                for n in ast.walk(ast.parse(c.source)) if isinstance(n, ast.Name)}]
     assert not unused, f"the Helpers cell of {script} defines names nothing reads: {unused}"
-    all_of_common = sum(len(path.read_text().splitlines()) for path in (ROOT / "common").glob("*.py"))
-    assert len(cell.source.splitlines()) < all_of_common
+    # Short: GitHub's notebook view, where many readers first open a tutorial, shows every
+    # line of it (issue 26). forecast_real_series' also holds the series' loading and checks,
+    # and its forecast report and figure.
+    lines = len(cell.source.splitlines())
+    assert lines <= HELPERS_LINES.get(script, 250), f"the Helpers cell of {script} has {lines} lines"
+    # Code only: common/ documents it (a definition whose body is its docstring keeps it).
+    assert not [line for line in cell.source.splitlines()[1:]
+                if line.lstrip().startswith("#") and not line.startswith("# ---- ")]
 
 
 def test_make_notebooks_writes_ipynb(tmp_path):

@@ -38,3 +38,14 @@ def test_script_prose_has_no_raw_tags(script):
 def test_pages_have_no_raw_tags(page):
     found = raw_tags((ROOT / page).read_text())
     assert not found, f"{page}: put these in code spans: {found}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_notebook_outputs_have_no_raw_tags(script):
+    """What a committed notebook shows as Markdown (a table's title) renders too."""
+    import nbformat
+
+    notebook = nbformat.read(ROOT / "notebooks" / script.replace(".py", ".ipynb"), as_version=4)
+    found = [tag for cell in notebook.cells for out in cell.get("outputs", [])
+             for tag in raw_tags(out.get("data", {}).get("text/markdown", ""))]
+    assert not found, f"{script}'s notebook shows Markdown that swallows {found}: escape it"

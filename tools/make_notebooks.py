@@ -15,11 +15,14 @@ tests/test_notebooks.py fails when one no longer matches its script.
 
 A generated notebook needs no copy of this repository: the helpers its script imports from
 `common/` are written into one collapsed "Helpers" cell, and only those: the functions,
-classes and constants the script names, what they use in turn (found by reading the
-source, not by running it), and what `import common` does by itself (choose a backend,
-quiet TensorFlow's start-up, apply the backend work-arounds). Where common/notebook.py
+classes and constants the script names and what they use in turn (found by reading the
+source, not by running it), without their docstrings and comments. Where common/notebook.py
 defines a name, its definition is used instead: a notebook reads no command line (its
-settings are the defaults written in the script's settings dict) and writes no files.
+settings are the defaults written in the script's settings dict) and writes no files. In
+place of what `import common` does in a script, the cell runs common/notebook.py's own
+statements (choose a backend where TensorFlow is missing, load Keras with TensorFlow's
+start-up notes filtered out) and, for a script that builds stateful layers, applies the
+work-arounds for them (docs/notebooks.md says what a notebook leaves out, and why).
 Open it in Jupyter
 (`jupyter lab notebooks/`) or upload the one file to Colab; it needs only the packages of
 requirements.txt.
@@ -27,11 +30,13 @@ requirements.txt.
 
 import argparse
 import ast
+import io
 import os
 import re
 import sys
 import tempfile
 import time
+import tokenize
 from pathlib import Path
 
 import jupytext
@@ -43,12 +48,19 @@ COMMON = ROOT / "common"
 NOTEBOOKS = ROOT / "notebooks"
 
 NOTEBOOK = "notebook"  # common/notebook.py: its names replace those of common/'s other modules
+# What `import common` runs in a script (choose a backend, load Keras quietly, apply every
+# work-around), which common/notebook.py's own statements replace in a notebook.
+REPLACED = ("__init__", "backend_fixes")
+# The work-arounds that change results, for stateful layers (on PyTorch and JAX): applied at
+# the end of the Helpers cell of a script that passes `stateful=` to a layer.
+STATEFUL_FIXES = ("copy_rnn_initial_state_on_torch", "carry_stateful_state_on_jax")
 HELPERS_TITLE = ("#@title Helpers: the plumbing this notebook needs from the collection's "
                  "common/ package (generated; not the lesson)")
 HELPERS_NOTE = ("*Helpers.* The cell below this note (collapsed in Jupyter and Colab, left out of "
                 "the site's page) holds the parts of this collection's `common/` package that this "
-                "tutorial uses (its settings' defaults, data generation, outputs, backend work-arounds), "
-                "copied by `tools/make_notebooks.py` so that the notebook runs on its own. It is "
+                "tutorial uses (choosing a backend, its settings' defaults, data, tables and plots, "
+                "backend work-arounds), copied by `tools/make_notebooks.py` without their docstrings "
+                "and comments (`common/` documents each) so that the notebook runs on its own. It is "
                 "not the lesson: read on below it.")
 
 
@@ -188,12 +200,14 @@ def helpers_source(script_source: str) -> str:
             for target in m.imports_modules:
                 reach(target)
             for index, node in enumerate(m.body):
-                if not _defines_only(node):
+                if not _defines_only(node) and module not in REPLACED:
                     include(module, index)
 
     def need(module: str, name: str) -> None:
-        if (module != NOTEBOOK and name in modules[NOTEBOOK].binders
-                and name not in modules[NOTEBOOK].common_names):
+        # A name notebook.py defines, or imports under that name from elsewhere in common/
+        # (`from common.cli import display_table as show_table`), replaces common/'s own.
+        replaced = modules[NOTEBOOK].common_names.get(name, (None, None))[1] != name
+        if module != NOTEBOOK and name in modules[NOTEBOOK].binders and replaced:
             module = NOTEBOOK  # what a notebook uses in place of the command line
         reach(module)
         m = modules[module]
@@ -231,12 +245,14 @@ def helpers_source(script_source: str) -> str:
             elif name in m.binders:
                 pending.append((module, name))
 
-    reach("__init__")  # `import common` runs it, whatever the script imports
-    reach("backend_fixes")  # and it applies these when Keras loads
+    reach(NOTEBOOK)  # in place of what `import common` runs, whatever the script imports
     script_tree = ast.parse(script_source)
+    stateful = any(isinstance(node, ast.keyword) and node.arg == "stateful" for node in ast.walk(script_tree))
+    fixes = STATEFUL_FIXES if stateful else ()
+    pending.extend(("backend_fixes", name) for name in fixes)
     for bound, module, name in _script_imports(script_source, set(modules)):
         if name is None:
-            reach(module)
+            reach(NOTEBOOK if module == "__init__" else module)
             if bound:
                 attributes_of(script_tree, bound, module)
         else:
@@ -247,7 +263,7 @@ def helpers_source(script_source: str) -> str:
         need(*pending.pop())
 
     parts, emitted, owner = [HELPERS_TITLE], set(), {}
-    for module in _module_order(modules):
+    for module in ["__init__", NOTEBOOK] + [m for m in _module_order(modules) if m not in ("__init__", NOTEBOOK)]:
         m = modules[module]
         chunk = []
         for index in sorted(keep[module]):
@@ -266,16 +282,40 @@ def helpers_source(script_source: str) -> str:
                                            f"define {bound!r}: one notebook cell cannot hold both")
             chunk.append(m.text(index))
         if chunk:
-            parts.append(f"# ---- common/{module}.py " + "-" * max(0, 67 - len(module)))
-            parts.append("\n".join(_join(chunk)))
+            parts.append(f"\n# ---- common/{module}.py (documented there) " + "-" * max(0, 50 - len(module))
+                         + "\n" + _code_only("\n".join(_join(chunk))))
     alias_lines = sorted({f"{bound} = {name}" for bound, _, name in aliases})
     if namespaces:  # modules imported whole: a namespace of the names read from each
         alias_lines = ["import types"] + alias_lines + [
             f"{bound} = types.SimpleNamespace({', '.join(f'{a}={n}' for a, n in sorted(names.items()))})"
             for bound, names in sorted(namespaces.items())]
-    if alias_lines:
-        parts.append("\n".join(alias_lines))
-    return "\n\n".join(parts) + "\n"
+    ending = alias_lines + [f"{name}()" for name in fixes]
+    if ending:
+        parts.append("\n# ---- the names a notebook uses" + (", and the work-arounds for stateful layers "
+                     "(on PyTorch and JAX)" if fixes else "") + "\n" + "\n".join(ending))
+    return "\n".join(parts) + "\n"
+
+
+def _code_only(source: str) -> str:
+    """``source`` without its docstrings, comments and blank lines: a notebook's Helpers cell
+    is plumbing, documented in common/, and GitHub shows every line of it."""
+    tree = ast.parse(source)
+    drop = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if (isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                and len(body) > 1 and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str)):
+            drop.update(range(body[0].lineno, body[0].end_lineno + 1))
+    comments = {token.start[0]: token.start[1] for token in
+                tokenize.generate_tokens(io.StringIO(source).readline) if token.type == tokenize.COMMENT}
+    kept = []
+    for number, line in enumerate(source.splitlines(), 1):
+        line = line[:comments[number]].rstrip() if number in comments else line
+        if number in drop or not line.strip():
+            continue
+        kept.append(line)
+    return "\n".join(kept)
 
 
 def _join(chunks):
@@ -431,10 +471,14 @@ FORBIDDEN = {
 }
 
 
+# A tensor or array a cell's last line returned: random numbers that teach nothing.
+TENSOR = re.compile(r"<tf\.Tensor|tensor\(|Array\(|array\(")
+
+
 def output_problems(notebook) -> list:
     """(cell id, what) for each output that holds something in FORBIDDEN, is an error, or is
-    a bare True/False/None a cell's last line returned (a helper's return value, not meant
-    for the reader; a cell that ends on a tensor to show it is fine)."""
+    a bare True/False/None or a tensor a cell's last line returned (a helper's return value,
+    not meant for the reader)."""
     problems = []
     for cell in notebook.cells:
         for out in cell.get("outputs", []):
@@ -445,6 +489,9 @@ def output_problems(notebook) -> list:
             if out.get("output_type") == "execute_result" and shown in ("True", "False", "None"):
                 problems.append((cell.get("id"), f"a helper's return value, {shown}, shown by "
                                                  f"Jupyter below the cell's last line"))
+            if out.get("output_type") == "execute_result" and TENSOR.match(shown):
+                problems.append((cell.get("id"), "a tensor's numbers, shown by Jupyter below the "
+                                                 "cell's last line (assign it to a name)"))
             if out.get("output_type") == "stream" and out.get("name") == "stderr":
                 problems.append((cell.get("id"), "standard error: " + out.get("text", "")[:200]))
             texts = [out.get("text", "")] + [value for key, value in out.get("data", {}).items()
