@@ -101,7 +101,7 @@ sections = {}  # every checked shape and difference, by section: the metrics at 
 def record(section, name, value):
     """Keep ``value`` under ``sections[section][name]`` (the metrics) and print it."""
     if not args.quiet:
-        print(("" if section in sections else f"\n{section}\n") + f"  {name:<28} "
+        print(("" if section in sections else f"\n{section}\n") + f"  {name}: "
               + (f"{value:.1e}" if isinstance(value, float) else str(value)))
     sections.setdefault(section, {})[name] = value
 
@@ -147,7 +147,7 @@ check("input_and_units", "kernel", kernel, (F, 4 * U))
 check("input_and_units", "recurrent_kernel", recurrent_kernel, (U, 4 * U))
 check("input_and_units", "bias", bias, (4 * U,))
 longer = random_input("input_and_units", B, 3 * T, F, name="longer_input")
-check("input_and_units", "longer_output", lstm(longer), (B, U))
+longer_output = check("input_and_units", "longer_output", lstm(longer), (B, U))
 
 # %% [markdown]
 # ## Many-to-one and many-to-many
@@ -253,7 +253,7 @@ for name, tensor in (("output", output), ("hidden", hidden), ("cell", cell)):
 difference("return_state", "output_vs_hidden", output, hidden)
 second_input = random_input("return_state", B, N, F, name="second_input")
 second = layers.LSTM(U, return_sequences=True)(second_input, initial_state=[hidden, cell])
-check("return_state", "second_output", second, (B, N, U))
+second = check("return_state", "second_output", second, (B, N, U))
 
 # %% [markdown]
 # ## Bidirectional: twice the units
@@ -272,7 +272,7 @@ difference("bidirectional", "backward_half", joined[:, U:], both.backward_layer(
 summed = layers.Bidirectional(layers.LSTM(U), merge_mode="sum")(x)
 check("bidirectional", "output_sum", summed, (B, U))
 every_step = layers.Bidirectional(layers.LSTM(U, return_sequences=True))(x)
-check("bidirectional", "output_sequences", every_step, (B, T, 2 * U))
+every_step = check("bidirectional", "output_sequences", every_step, (B, T, 2 * U))
 
 # %% [markdown]
 # ## Stateful layers: one long sequence in consecutive batches

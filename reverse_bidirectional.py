@@ -94,11 +94,9 @@ SETTINGS = {
     "epochs": setting(None, f"most passes over the training data; training stops earlier once the "
                             f"validation set is {STOP_AT:.2%} right at every position (default: "
                             f"{RECIPE['epochs_per_step']} per integer of --length, at least "
-                            f"{RECIPE['min_epochs']}; {budget(5, 10)[1]} at length 5)",
-                    kind=int, at_least=1),
+                            f"{RECIPE['min_epochs']}; {budget(5, 10)[1]} at length 5)", kind=int, at_least=1),
     "batch_size": setting(RECIPE["batch_size"], "samples per weight update", at_least=1),
-    "save": setting(None, "save the bilstm model to PATH (the last one trained if --models has no "
-                          "bilstm)"),
+    "save": setting(None, "save the bilstm model to PATH (the last one trained if --models has no bilstm)"),
 }
 
 
@@ -107,9 +105,8 @@ def finish(args, parser):
     explicit_samples = args.samples is not None
     args.samples = {kind: args.samples or budget(args.length, args.vocab, kind)[0] for kind in args.models}
     args.epochs = args.epochs or budget(args.length, args.vocab)[1]
-    most = max(args.samples.values())
     flag = "--samples" if explicit_samples else "--vocab" if args.vocab >= args.length else "--length"
-    check_memory(parser, flag, most * args.length * args.vocab)  # one-hot training inputs
+    check_memory(parser, flag, max(args.samples.values()) * args.length * args.vocab)  # one-hot training inputs
 
 
 args = read_settings("reverse_bidirectional.py", __doc__, SETTINGS, finish,
@@ -127,9 +124,10 @@ import time
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers
 
-from common.cli import show_figure, show_reversal_table, warn_outside_range, write_outputs
+from common.cli import show_figure, show_reversal_table, show_table, warn_outside_range, write_outputs
 from common.plots import plot_reversal_accuracy
 from common.training import seed_everything
 
@@ -310,12 +308,12 @@ for kind, model in models.items():
     results[kind] = {"element_accuracy": float(right.mean()),
                      "sequence_accuracy": float(right.all(axis=1).mean()),
                      "per_position_accuracy": [float(a) for a in right.mean(axis=0)],
-                     **outcomes[kind], "samples": args.samples[kind],
-                     "train_seconds": round(seconds[kind], 3)}
+                     **outcomes[kind], "samples": args.samples[kind], "train_seconds": round(seconds[kind], 3)}
 
 # %% [markdown]
-# The table below has one row per model, one column per output position, and under each
-# position the input the model must copy there:
+# Below, a few test sequences (the input, the expected output and what each model wrote),
+# then the accuracy table: one row per model, one column per output position, and under
+# each position the input the model must copy there:
 #
 # - `dense` is right only at the middle position, where the target is the very input it
 #   is reading. Elsewhere it is at chance (10% with 10 integers): the integer it must
@@ -334,23 +332,26 @@ for kind, model in models.items():
 
 
 # %%
+examples = {}  # per test sequence: its input, the expected output, then each model's output
 for i in range(min(args.examples, len(x_test))):
-    print(f"Input {x_test_int[i].tolist()}  Expected {y_test[i].tolist()}")
+    examples[i, "input"] = {"sequence": str(x_test_int[i].tolist()), "right": ""}
+    examples[i, "expected"] = {"sequence": str(y_test[i].tolist()), "right": ""}
     for kind, predicted in predictions.items():
-        mark = "\u2611" if np.array_equal(predicted[i], y_test[i]) else "\u2612"  # ☑ ☒
-        print(f"  {kind:<7} {mark} Predicted {predicted[i].tolist()}")
-title = (f"reverse_bidirectional ({keras.backend.backend()}): test accuracy per output position "
-         f"({TEST_SEQUENCES} new sequences; {args.data} data, batch {args.batch_size}, up to "
-         f"{args.epochs} epochs; training {sum(seconds.values()):.1f} s in all)")
-show_reversal_table(results, title)
+        right = np.array_equal(predicted[i], y_test[i])
+        examples[i, kind] = {"sequence": str(predicted[i].tolist()), "right": "\u2611" if right else "\u2612"}
+if examples:
+    show_table(pd.DataFrame.from_dict(examples, orient="index").rename_axis(["example", ""]),
+               "Some test sequences and what each model wrote (\u2611: all of it right)")
+show_reversal_table(results, f"reverse_bidirectional ({keras.backend.backend()}): test accuracy per output "
+                    f"position ({TEST_SEQUENCES} new sequences; {args.data} data, batch {args.batch_size}, "
+                    f"up to {args.epochs} epochs; training {sum(seconds.values()):.1f} s in all)")
 print(f"chance (guessing 1 of {args.vocab} integers): {1 / args.vocab:.2%} at every position")
 headline = f"reversing {args.length} integers, worst position: " + ", ".join(
     f"{kind} {min(scores['per_position_accuracy']):.2%}" for kind, scores in results.items())
 metrics = {"script": "reverse_bidirectional", "backend": keras.backend.backend(), "seed": args.seed,
            "data": args.data, "epochs": args.epochs, "batch_size": args.batch_size, "units": args.units,
-           "learning_rate": args.learning_rate, "length": args.length, "vocab": args.vocab,
-           "target": TARGET, "stop_at": STOP_AT,
-           "validation_sequences": VALIDATION_SEQUENCES, "test_sequences": TEST_SEQUENCES,
+           "learning_rate": args.learning_rate, "length": args.length, "vocab": args.vocab, "target": TARGET,
+           "stop_at": STOP_AT, "validation_sequences": VALIDATION_SEQUENCES, "test_sequences": TEST_SEQUENCES,
            "train_seconds": round(sum(seconds.values()), 3), "models": results, "headline": headline}
 
 # %% [markdown]
@@ -418,9 +419,8 @@ def question_data(rng, samples, steps, features, fixed=False):
 
 
 def per_step_floors(steps, features):
-    """What the best per-step model can do on the buggy labels: its mean cross-entropy and
-    accuracy, and the lowest cross-entropy of the question's linear model (a logistic curve
-    in the number of 1s)."""
+    """What the best per-step model can do on the buggy labels: its mean cross-entropy and accuracy,
+    and the lowest cross-entropy of the question's linear model (a logistic curve in the number of 1s)."""
     ones = np.arange(features + 1)
     chance = np.array([math.comb(features, k) for k in ones]) / 2.0**features
     above = ones > features // 2
@@ -468,8 +468,12 @@ if "per-step" in args.lessons:
         model.fit(x, y, batch_size=PER_STEP["batch_size"], epochs=PER_STEP["epochs"], verbose=0)
         loss, accuracy = model.evaluate(x_check, y_check, batch_size=len(x_check), verbose=0)
         per_step[name] = {"loss": loss, "accuracy": accuracy}
-        print(f"{name:<30} held-out loss {loss:.4f}, accuracy {accuracy:.2%}")
     metrics["per_step"] = per_step
+
+# %%
+if per_step:  # the lesson's results: one row per model and labels
+    show_table({name: {"held-out loss": f"{r['loss']:.4f}", "accuracy": f"{r['accuracy']:.2%}"}
+                for name, r in per_step.items() if name != "floor"}, "Per-step lesson (2,000 new samples)")
 
 # %% [markdown]
 # ## Lesson: why `stateful=True` does not help here (`--lessons stateful`)
@@ -565,10 +569,13 @@ if "stateful" in args.lessons:
         predicted = np.concatenate(predicted)
         scores = [float(a) for a in (predicted == y_q_test).mean(axis=0)]
         stateful_lesson["stateful" if stateful else "stateless"] = scores
-        print(f"lstm stateful={stateful!s:<5}: test accuracy per position "
-              f"{', '.join(f'{a:.2%}' for a in scores)}")
     metrics["stateful"] = {"continuing_pairs": int((gap == 0).sum()), "pairs": len(gap),
                            "per_position_accuracy": stateful_lesson}
+
+# %%
+if stateful_lesson:  # the lesson's results: one row per LSTM, one column per output position
+    show_table({f"stateful={kind == 'stateful'}": {f"pos {t}": f"{a:.2%}" for t, a in enumerate(scores)}
+                for kind, scores in stateful_lesson.items()}, "Stateful lesson: test accuracy per position")
 
 # %% [markdown]
 # ## Save the outputs

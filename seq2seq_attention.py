@@ -145,9 +145,10 @@ import time
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import layers
 
-from common.cli import show_figure, show_sorting_table, warn_outside_range, write_outputs
+from common.cli import show_figure, show_sorting_table, show_table, warn_outside_range, write_outputs
 from common.data import sorting_data
 from common.plots import plot_sorting_attention
 from common.training import seed_everything
@@ -169,8 +170,7 @@ VERBOSE = 0 if args.quiet else (1 if sys.stdout.isatty() else 2)  # Keras progre
 # %%
 def datasets(length, seed):
     """Training, validation and test data at one length, from separate streams of the seed."""
-    return [sorting_data(np.random.default_rng([seed, stream]), n, length,
-                         vocab_at(length, args.vocab))
+    return [sorting_data(np.random.default_rng([seed, stream]), n, length, vocab_at(length, args.vocab))
             for stream, n in enumerate([args.sequences, VALIDATION, TEST])]
 
 
@@ -399,8 +399,7 @@ encoder_model, decoder_model = inference_models(attention, args.length, VOCAB, a
 teacher_forced = attention.predict([x_test, decoder_test], batch_size=1000, verbose=0)
 looped, looped_probabilities, _ = greedy_decode(encoder_model, decoder_model, x_test,
                                                 args.length + 1, teacher=decoder_test)
-inferred, _, attention_weights = greedy_decode(encoder_model, decoder_model, x_test,
-                                               args.length + 1)
+inferred, _, attention_weights = greedy_decode(encoder_model, decoder_model, x_test, args.length + 1)
 same_tokens = bool((looped == teacher_forced.argmax(-1)).all())
 largest_difference = float(np.abs(looped_probabilities - teacher_forced).max())
 print(f"The loop fed the true previous tokens reproduces the teacher-forced model: "
@@ -457,16 +456,21 @@ results["attention", args.length, args.seed] = design_results(
     "attention", attention, attention_stop, attention_seconds, data, args.length)
 
 # %% [markdown]
-# Some test sequences, with a mark where the whole output is right:
+# Some test sequences, one block each: the input, the target, and what each design wrote
+# under real inference, marked ☑ where the whole output is right:
 
 # %%
+examples = {}  # per test sequence: its input, the target, then what each design wrote
 for i in range(args.examples):
     target = spell(y_test[i], VOCAB)
-    print(f"input {spell(x_test_int[i][x_test_int[i] >= 0], VOCAB)}  ->  target {target}")
+    examples[i, "input"] = {"sequence": spell(x_test_int[i][x_test_int[i] >= 0], VOCAB), "right": ""}
+    examples[i, "target"] = {"sequence": target, "right": ""}
     for design in args.designs:
         written = spell(results[design, args.length, args.seed]["predicted"][i], VOCAB)
-        mark = "\u2611" if written == target else "\u2612"  # right or wrong, up to <end>
-        print(f"    {design:<14} {mark} {written}")
+        examples[i, design] = {"sequence": written, "right": "\u2611" if written == target else "\u2612"}
+if examples:
+    show_table(pd.DataFrame.from_dict(examples, orient="index").rename_axis(["example", ""]),
+               "Some test sequences and what each design wrote (\u2611: all of it right, up to <end>)")
 
 # %% [markdown]
 # ## As the length grows
@@ -507,8 +511,7 @@ for length, seed, data_at in curve_data:  # made one length and seed at a time: 
 
 # %%
 table = show_sorting_table(results, {n: vocab_at(n, args.vocab) for n in args.lengths},
-                           f"Held-out whole sequences right, in % ({TEST} each, "
-                           f"{keras.backend.backend()})")
+                           f"Held-out whole sequences right, in % ({TEST} each, {keras.backend.backend()})")
 at_length = {design: results[design, args.length, args.seed] for design in args.designs}
 main, plain = at_length["attention"], at_length.get("encoder_state")
 cost = plain and {"parameters": main["parameters"] - plain["parameters"], "pass_time_ratio":

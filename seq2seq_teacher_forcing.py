@@ -363,8 +363,7 @@ def greedy_decode(encoder_model, decoder_model, x, steps, teacher=None):
     return predicted, probabilities
 
 
-encoder_model, decoder_model = inference_models(teacher_forcing, args.length, args.vocab,
-                                                args.units)
+encoder_model, decoder_model = inference_models(teacher_forcing, args.length, args.vocab, args.units)
 teacher_forced = teacher_forcing.predict([x_test, decoder_test], batch_size=1000, verbose=0)
 looped, looped_probabilities = greedy_decode(encoder_model, decoder_model, x_test,
                                              args.length + 1, teacher=decoder_test)
@@ -403,16 +402,22 @@ show_table(pd.DataFrame(scores).T.rename(columns={
     f"Held-out sequences right at --length {args.length}, in %")
 
 # %% [markdown]
-# Some test sequences, with a mark where the whole output is right:
+# Some test sequences, one block each: the input, the target, and what each design wrote
+# (teacher forcing under real inference), marked ☑ where the whole output is right:
 
 # %%
+examples = {}  # per test sequence: its input, the target, then what each design wrote
 for i in range(args.examples):
-    given = x_test_int[i][x_test_int[i] >= 0]
-    print(f"input {given.tolist()}  target {spell(y_test[i])}")
+    target = spell(y_test[i])
+    examples[i, "input"] = {"sequence": str(x_test_int[i][x_test_int[i] >= 0].tolist()), "right": ""}
+    examples[i, "target"] = {"sequence": target, "right": ""}
     for name, predicted in [("RepeatVector", repeat_vector_predicted[i]),
                             ("teacher forcing, inference", inferred[i])]:
-        mark = "\u2611" if spell(predicted) == spell(y_test[i]) else "\u2612"
-        print(f"    {name:<27} {mark} {spell(predicted)}")
+        written = spell(predicted)
+        examples[i, name] = {"sequence": written, "right": "\u2611" if written == target else "\u2612"}
+if examples:
+    show_table(pd.DataFrame.from_dict(examples, orient="index").rename_axis(["example", ""]),
+               "Some test sequences and what each design wrote (\u2611: all of it right, up to <end>)")
 
 
 # %% [markdown]
@@ -452,10 +457,8 @@ def train_design(design, length, data, seed):
     model = build_teacher_forcing(length, args.vocab, args.units)
     stop, seconds = train(model, [x, decoder_in], y, [x_v, decoder_v], y_v)
     encoder_part, decoder_part = inference_models(model, length, args.vocab, args.units)
-    return design_results(stop, seconds, greedy_decode(encoder_part, decoder_part, x_t,
-                                                       length + 1)[0],
-                          model.predict([x_t, decoder_t], batch_size=1000, verbose=0).argmax(-1),
-                          y_t)
+    return design_results(stop, seconds, greedy_decode(encoder_part, decoder_part, x_t, length + 1)[0],
+                          model.predict([x_t, decoder_t], batch_size=1000, verbose=0).argmax(-1), y_t)
 
 
 # %%
@@ -503,8 +506,7 @@ print(f"\nTeacher forcing with real inference at --length {args.length}: "
       + ("reached" if reached else "did NOT reach") + f" the {TARGET:.0%} target"
       + ("" if reached else " (raise --epochs, --patience, --sequences or --units)"))
 metrics = {"script": "seq2seq_teacher_forcing", "backend": keras.backend.backend(),
-           **{k: v for k, v in vars(args).items()
-                              if k not in ("metrics", "plot", "save")},
+           **{k: v for k, v in vars(args).items() if k not in ("metrics", "plot", "save")},
            "validation_sequences": VALIDATION, "test_sequences": TEST, "target": TARGET,
            "validation_target": VALIDATION_TARGET, "reached_target": reached,
            "train_seconds": round(sum(r["seconds"] for r in results.values()), 3),

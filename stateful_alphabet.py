@@ -75,8 +75,7 @@ MAX_LEN = 5  # variable-length: runs of 1..5 letters
 PATTERNS = 1000  # variable-length: random runs to train on, and as many new draws to test on
 # One row per experiment. window: letters per sample (None: any length); layout: the letters
 # as time "steps" or as "features" of one step; batch_size None: all pairs in one batch.
-COLUMNS = ("window", "layout", "units", "batch_size", "epochs", "learning_rate", "tutorial",
-           "expected")
+COLUMNS = ("window", "layout", "units", "batch_size", "epochs", "learning_rate", "tutorial", "expected")
 EXPERIMENTS = {name: dict(zip(COLUMNS, row)) for name, row in {
     "naive":                  (1, "steps", 32, 5, 300, 0.03, 0.8400, 1.0),
     "window-features":        (3, "features", 32, 5, 300, 0.03, 0.8696, 0.95),
@@ -124,6 +123,7 @@ print_settings(args)
 # ## Setup
 
 # %%
+import sys
 import time
 
 import common  # picks the backend; as Keras loads, quiets TensorFlow's notes and fixes its bugs
@@ -131,10 +131,10 @@ import keras
 import numpy as np
 from keras import layers
 
-from common.cli import show_alphabet_results, show_figure, write_outputs
+from common.cli import show_alphabet_results, show_figure, show_table, write_outputs
 from common.data import TEST, make_rng
 from common.plots import plot_published_and_measured
-from common.training import fit_verbosity, seed_everything
+from common.training import seed_everything
 
 # Weight updates per compiled call. PyTorch runs one at a time (Keras refuses any other
 # value there: "steps_per_execution must be 1 with the PyTorch backend").
@@ -144,7 +144,8 @@ if keras.backend.backend() == "torch":  # one thread: on models this small a sec
 
     torch.set_num_threads(1)
 seed_everything(args.seed)  # Python, NumPy, Keras; deterministic ops on TensorFlow
-VERBOSE = fit_verbosity(args.quiet)  # Keras progress: a bar in a terminal, none with --quiet
+# Keras' progress: a bar in a terminal, a line per epoch in a log, nothing with --quiet
+VERBOSE = 0 if args.quiet else 1 if sys.stdout.isatty() else 2
 
 # %% [markdown]
 # ## Generate the data
@@ -180,6 +181,11 @@ VERBOSE = fit_verbosity(args.quiet)  # Keras progress: a bar in a terminal, none
 # Training reads each other experiment's samples in `order`: every pass over the data one
 # after the other, each pass in a new random order (what `fit(shuffle=True)` does every
 # epoch), or in alphabet order for `stateful` and `batch-state`.
+#
+# The table below shows each experiment's data: the shapes of the inputs `x` and the targets
+# `y`, and the first sample in letters and as the numbers the LSTM reads, `x[0]`. The
+# bucketed runs are no single array: their row counts the runs, and the batches of one length
+# each that all the passes read.
 
 
 # %%
@@ -243,7 +249,7 @@ def length_batches(runs, rng, batch_size, passes):
     return batches
 
 
-data = {}
+data, shapes = {}, {}  # shapes: a row of the table below for each experiment
 for name in args.experiments:
     rng = make_rng(args.seed)  # training runs and the order of each pass
     epochs = args.epochs or EXPERIMENTS[name]["epochs"]
@@ -258,8 +264,9 @@ for name in args.experiments:
             batches = length_batches(runs, rng, batch_size, epochs)  # indices into runs
             data[name] = dict(x=runs, y=y, batches=batches, x_test=by_length(test_runs),
                               y_test=y_test, test_runs=test_runs)
-            print(f"{name:<16} {len(batches)} batches (all passes), each of one length; the "
-                  f"first two: {len(runs[batches[0][0]])} and {len(runs[batches[1][0]])} letters")
+            shapes[name] = {"x": f"{len(runs)} runs, {len(batches)} batches", "y": y.shape,
+                            "first sample": f"{spell(runs[0])} -> {ALPHABET[y[0]]}",
+                            "x[0]": encode(runs[0]).round(3)}  # the run as fed: no padding
             continue
         x, x_test = pad_patterns(runs), pad_patterns(test_runs)  # padded, for Masking
     else:  # the pairs or windows of the alphabet, scored on themselves
@@ -270,8 +277,9 @@ for name in args.experiments:
     order = np.concatenate([np.arange(len(x)) if in_order else rng.permutation(len(x))
                             for _ in range(epochs)])  # or a new random order for each pass
     data[name] = dict(x=x, y=y, x_test=x_test, y_test=y_test, test_runs=test_runs, order=order)
-    print(f"{name:<16} x {str(x.shape):<14} y {str(y.shape):<8} first: "
-          f"{spell(runs[0]):>{MAX_LEN}} -> {ALPHABET[y[0]]}   x[0] = {np.round(x[0].ravel(), 3)}")
+    shapes[name] = {"x": x.shape, "y": y.shape, "first sample": f"{spell(runs[0])} -> {ALPHABET[y[0]]}",
+                    "x[0]": x[0].ravel().round(3)}
+show_table(shapes, "The data: inputs x and targets y; the first sample in letters and in x")
 
 # %% [markdown]
 # ## Build the model
@@ -301,7 +309,8 @@ for name in args.experiments:
 # few and close, or the backend runs masks fast; bucket when they vary a lot, or when the
 # mask is what makes training slow.
 #
-# One line per model below, then the summary of the stateful one (or of the last selected).
+# Below, the summary of the stateful model (or of the last one selected); the next section
+# shows every model side by side.
 
 
 # %%
@@ -339,10 +348,21 @@ for name in args.experiments:
     model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"], steps_per_execution=per_call)
     models[name] = model
-    print(f"{name:<16} input {str(model.input_shape):<16} LSTM({spec['units']}"
-          f"{', stateful' if name == 'stateful' else ''}) -> Dense(26): "
-          f"{model.count_params():,} weights, batch {batch_size}, {updates} updates")
 models.get("stateful", models[args.experiments[-1]]).summary()  # batch 1 is built in
+
+# %% [markdown]
+# ## The models side by side
+#
+# Each model is `LSTM(units) -> Dense(26)`, `variable-length-masked` with a `Masking` layer
+# first. Its input shape is `(batch, time steps, features)`, `None` where any size will do:
+# the stateful model's batch of 1 is built in, and the bucketed model reads any length. The
+# last columns say how it trains: batch size, passes over the data (`epochs`) and weight
+# updates.
+
+# %%
+show_table({name: {"input": model.input_shape, "LSTM units": EXPERIMENTS[name]["units"],
+                   "weights": f"{model.count_params():,}", **settings[name]}
+            for name, model in models.items()}, "The models: LSTM(units) -> Dense(26)")
 
 # %% [markdown]
 # ## Train
@@ -486,16 +506,17 @@ for name, model in models.items():
         results[name]["cold_start"] = recite(model, args.start, 5)
 
 # %% [markdown]
-# The table: each experiment's published accuracy next to this run's, and what it was
-# measured on. A run below its recipe's bar says so.
+# First a few test draws of `variable-length` (`--examples` of them): the run, the letter
+# expected and the letter predicted. Then the table: each experiment's published accuracy
+# next to this run's, and what it was measured on. A run below its recipe's bar says so.
 
 # %%
 if "variable-length" in results and args.examples:
-    print(f"variable-length, test draws (first {args.examples}):")
     shown, guesses = data["variable-length"], predictions["variable-length"]
-    for run, target, guess in zip(shown["test_runs"][:args.examples], shown["y_test"], guesses):
-        print(f"Input {spell(run):>{MAX_LEN}}  Expected {ALPHABET[target]}  "
-              f"{'☑' if guess == target else '☒'} Predicted {ALPHABET[guess]}")
+    draws = zip(shown["test_runs"][:args.examples], shown["y_test"], guesses)
+    show_table({i: {"input": spell(run), "expected": ALPHABET[target], "predicted": ALPHABET[guess],
+                    "right?": "☑" if guess == target else "☒"} for i, (run, target, guess)
+                in enumerate(draws, 1)}, f"variable-length, the first {args.examples} test draws")
 
 show_alphabet_results(results, args.start, args.batch_size)  # and a warning below a bar
 
@@ -533,8 +554,8 @@ passes = args.epochs or WHOLE_SEQUENCE["epochs"]
 per_call = 1 if keras.backend.backend() == "torch" else chunks_per_alphabet  # 1 call = 1 alphabet
 print(f"ticks {ticks.shape} -> letters {letters.shape}: {spell(letters[0])} | {spell(letters[1])}")
 
-whole_sequence = {"chunk": chunk, "epochs": passes}
-for stateful in (False, True):
+whole_sequence, tick_table = {"chunk": chunk, "epochs": passes}, {}
+for stateful, kind in ((False, "stateless"), (True, "stateful")):
     keras.utils.set_random_seed(args.seed)
     chunked = build_model(chunk, 1, WHOLE_SEQUENCE["units"], batch_size=1, stateful=stateful,
                           every_step=True)
@@ -549,12 +570,11 @@ for stateful in (False, True):
     seconds = train_seconds[f"whole-sequence, stateful={stateful}"] = time.perf_counter() - start
     reset_states(chunked)
     probabilities = chunked.predict(ticks, batch_size=1, verbose=0)  # chunk 2 continues chunk 1
-    kind = "stateful" if stateful else "stateless"
-    whole_sequence[f"{kind}_accuracy"] = float((next_letters(probabilities) == letters).mean())
+    score = whole_sequence[f"{kind}_accuracy"] = float((next_letters(probabilities) == letters).mean())
     whole_sequence[f"{kind}_answer"] = spell(next_letters(probabilities).ravel())
     whole_sequence[f"{kind}_train_seconds"] = round(seconds, 3)
-    print(f"stateful={stateful!s:<5}  {whole_sequence[f'{kind}_answer']}  "
-          f"{whole_sequence[f'{kind}_accuracy']:7.2%}  ({seconds:.1f} s)")
+    tick_table[f"stateful={stateful}"] = {"answer": whole_sequence[f"{kind}_answer"],
+                                          "accuracy": f"{score:.2%}", "train s": round(seconds, 1)}
 
 whole = build_model(None, 1, WHOLE_SEQUENCE["units"], every_step=True)  # any length, stateless
 whole.set_weights(chunked.get_weights())
@@ -562,6 +582,13 @@ whole_probabilities = whole.predict(ticks.reshape(1, -1, 1), verbose=0)  # all 2
 difference = float(np.abs(whole_probabilities.reshape(probabilities.shape) - probabilities).max())
 whole_sequence["whole_answer"] = spell(next_letters(whole_probabilities).ravel())
 whole_sequence["max_difference_whole_vs_chunks"] = difference
+
+# %% [markdown]
+# Each chunked model's answer at the 26 steps (right: the alphabet), its accuracy and its
+# training time; then the stateful weights reading all 26 ticks at once.
+
+# %%
+show_table(tick_table, f"26 ticks in chunks of {chunk}: the answer at each step")
 print(f"whole, 26 ticks at once: {whole_sequence['whole_answer']}  (largest difference from "
       f"the chunks' probabilities: {difference:.1e})")
 

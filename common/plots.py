@@ -181,7 +181,8 @@ def plot_forecasts(series, split: tuple, future: dict, bands: dict, scores: dict
         axis.set(xlabel="steps ahead", title=panel)
         axis.grid(alpha=0.3)
     axis.axhspan(0.85, 1.0, color="tab:green", alpha=0.1)
-    axis.legend(fontsize="x-small")
+    # One legend for the three panels, below them, where it covers no line.
+    fig.legend(*axis.get_legend_handles_labels(), loc="lower center", ncol=6, fontsize="small")
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig

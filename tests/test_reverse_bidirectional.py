@@ -2,6 +2,7 @@
 the recipe that stops at its target; the per-step and stateful lessons."""
 
 import math
+import re
 
 import keras
 import numpy as np
@@ -208,7 +209,11 @@ def test_blind_models_say_the_budget_ran_out_by_design(capsys):
     # bilstm can do it, so missing the target is a warning with the flags to raise.
     assert not metrics["models"]["bilstm"]["reached_target"]
     assert f"bilstm: WARNING: did not reach {STOP_AT}" in out and "raise --epochs (now 1)" in out
-    assert out.count("Expected [") == 2 and out.count("  bilstm  ") == 2
+    # The examples table: per test sequence its input, the expected output, then each model's,
+    # marked right or wrong (the accuracy table's rows start at the margin: not matched).
+    rows = re.findall(r"^(?:\d+)? +(\w+) +\[[\d, ]+\] *([\u2611\u2612]?) *$", out, re.M)
+    assert [label for label, _ in rows] == ["input", "expected", "lstm", "bilstm"] * 2
+    assert [bool(mark) for _, mark in rows] == [False, False, True, True] * 2
 
 
 def test_outside_the_checked_range_warns_before_training(capsys):

@@ -227,12 +227,16 @@ def test_test_draws_are_spelled_in_letters_and_aligned(capsys):
                   "--examples", "3")
     printed = capsys.readouterr().out
     assert "different runs among the 1000 test draws" in printed
-    lines = printed.split("test draws (first 3):\n", 1)[1].splitlines()[:3]
-    assert all(line.startswith("Input ") and ("\u2611" in line or "\u2612" in line) for line in lines)
-    assert len({line.index("Expected") for line in lines}) == 1, lines  # inputs right-aligned
-    for line in lines:
-        run, expected = line.split()[1], line.split()[3]
+    table = printed.split("variable-length, the first 3 test draws\n", 1)[1].splitlines()
+    header, *lines = table[1:5]  # under the title's rule: the header, then one row per draw
+    assert header.split() == ["input", "expected", "predicted", "right?"], header
+    assert len(lines) == 3, lines
+    for number, line in enumerate(lines, 1):
+        label, run, expected, predicted, right = line.split()
+        assert label == str(number) and right == ("\u2611" if predicted == expected else "\u2612")
         assert run.isalpha() and expected == chr(ord(run[-1]) + 1), line
+        # the inputs right-aligned under their header
+        assert line.index(f" {run} ") + 1 + len(run) == header.index("input") + len("input"), line
 
 
 @pytest.fixture(scope="module")
