@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 
@@ -132,6 +132,30 @@ def test_every_built_page_is_checked(site):
     assert built == sorted(PAGES), "pages built but not listed in tests/test_site.py's PAGES, or the other way"
 
 
+# For each output table of a page: its row count, and the rows with a cell whose text wraps.
+WRAPPED_ROWS = """
+    const lines = cell => {
+      const range = document.createRange();
+      range.selectNodeContents(cell);
+      return new Set(Array.from(range.getClientRects()).filter(r => r.width > 0)
+                     .map(r => Math.round(r.top))).size;
+    };
+    return Array.from(document.querySelectorAll('.jp-OutputArea-output table')).map(t => ({
+      rows: t.rows.length,
+      wrapped: Array.from(t.rows).filter(r => Array.from(r.cells).some(c => lines(c) > 1))
+                                 .map(r => r.innerText.slice(0, 100))}));"""
+
+
+def test_the_wrap_check_finds_a_wrapped_row_not_a_grouped_index(browser):
+    """WRAPPED_ROWS can fail: a cell whose text runs over two lines is found; a grouped
+    index's cell, one line spanning three rows, is not."""
+    table = ('<div class="jp-OutputArea-output"><table><tr><th rowspan="3">0</th><td>input</td>'
+             '<td>one line</td></tr><tr><td>b</td><td style="width: 60px">these words wrap</td></tr>'
+             '<tr><td>c</td><td>x</td></tr></table></div>')
+    browser.get("data:text/html;charset=utf-8," + quote(table))
+    assert browser.execute_script(WRAPPED_ROWS) == [{"rows": 3, "wrapped": ["b\tthese words wrap"]}]
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_page_in_a_browser(page, site, server, browser, capsys):
     assert (site / page).exists(), f"site/{page} was not built"
@@ -181,16 +205,10 @@ def test_page_in_a_browser(page, site, server, browser, capsys):
 
     if page in TUTORIALS:
         # The results tables: HTML tables (pandas DataFrames shown by common.cli.show_table),
-        # each row on one line at 1280 px: a cell taller than 1.5 lines has wrapped.
-        tables = browser.execute_script("""
-            return Array.from(document.querySelectorAll('.jp-OutputArea-output table')).map(t => ({
-              rows: t.rows.length,
-              wrapped: Array.from(t.rows).filter(r => Array.from(r.cells).some(c => {
-                const s = getComputedStyle(c);
-                const line = parseFloat(s.lineHeight) || 1.2 * parseFloat(s.fontSize);
-                const inner = c.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
-                return inner / c.rowSpan > 1.5 * line;  // a cell over 2 rows (a grouped index)
-              })).map(r => r.innerText.slice(0, 100))}));""")
+        # each row on one line at 1280 px: a cell whose text lies on more than one line has
+        # wrapped (its text's line boxes, counted by their tops; a grouped index's cell spans
+        # several rows but holds one line).
+        tables = browser.execute_script(WRAPPED_ROWS)
         assert any(t["rows"] >= 3 for t in tables), f"{page} shows no results table"
         wrapped = [row for t in tables for row in t["wrapped"]]
         assert not wrapped, f"rows of {page}'s results tables that wrap at 1280 px: {wrapped}"
