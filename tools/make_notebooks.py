@@ -283,7 +283,7 @@ def helpers_source(script_source: str) -> str:
             chunk.append(m.text(index))
         if chunk:
             parts.append(f"\n# ---- common/{module}.py (documented there) " + "-" * max(0, 50 - len(module))
-                         + "\n" + _code_only("\n".join(_join(chunk))))
+                         + "\n" + _code_only("\n".join(chunk)))
     alias_lines = sorted({f"{bound} = {name}" for bound, _, name in aliases})
     if namespaces:  # modules imported whole: a namespace of the names read from each
         alias_lines = ["import types"] + alias_lines + [
@@ -316,22 +316,6 @@ def _code_only(source: str) -> str:
             continue
         kept.append(line)
     return "\n".join(kept)
-
-
-def _join(chunks):
-    """Statements separated as in a module: imports together, a blank line or two between
-    definitions."""
-    previous = None
-    for chunk in chunks:
-        is_import = chunk.startswith(("import ", "from "))
-        is_def = chunk.lstrip("@# ").startswith(("def ", "class ")) or "\ndef " in chunk or "\nclass " in chunk
-        if previous is not None:
-            if is_def or previous == "def":
-                yield "\n"
-            elif not (is_import and previous == "import"):
-                yield ""
-        yield chunk
-        previous = "import" if is_import else "def" if is_def else "other"
 
 
 def _without_common_imports(source: str) -> str:
